@@ -1,0 +1,142 @@
+"""Organiser forms (labels and messages in Vietnamese)."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from contest.models import CONTEST_KINDS, EDITION_STATUSES, INSTITUTION_KINDS, ROLES
+
+REQUIRED = "Vui lòng nhập {}."
+
+
+def required(label: str) -> DataRequired:
+    return DataRequired(REQUIRED.format(label))
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        "Tên đăng nhập",
+        validators=[
+            required("tên đăng nhập"),
+            Length(max=80, message="Tên đăng nhập tối đa 80 ký tự."),
+            Regexp(r"^[A-Za-z0-9._-]+$", message="Tên đăng nhập chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới."),
+        ],
+    )
+    full_name = StringField("Họ và tên", validators=[required("họ và tên"), Length(max=200)])
+    email = EmailField("Thư điện tử", validators=[Optional(), Length(max=255)])
+    phone = StringField("Số điện thoại", validators=[Optional(), Length(max=40)])
+    password = PasswordField(
+        "Mật khẩu ban đầu",
+        validators=[required("mật khẩu"), Length(min=8, message="Mật khẩu phải có ít nhất 8 ký tự.")],
+    )
+    role = SelectField("Vai trò", choices=list(ROLES.items()))
+    unit_id = SelectField("Đơn vị hành chính (cho Ban Tổ chức cấp xã/huyện)", coerce=int, default=0)
+    institution_id = SelectField("Trường/cơ quan (cho đơn vị dự thi)", coerce=int, default=0)
+    edition_id = SelectField("Kỳ thi (cho giám khảo, trọng tài)", coerce=int, default=0)
+    submit = SubmitField("Tạo tài khoản")
+
+
+class UserEditForm(FlaskForm):
+    full_name = StringField("Họ và tên", validators=[required("họ và tên"), Length(max=200)])
+    email = EmailField("Thư điện tử", validators=[Optional(), Length(max=255)])
+    phone = StringField("Số điện thoại", validators=[Optional(), Length(max=40)])
+    active = BooleanField("Đang hoạt động")
+    submit = SubmitField("Lưu")
+
+
+class GrantForm(FlaskForm):
+    role = SelectField("Vai trò", choices=list(ROLES.items()))
+    unit_id = SelectField("Đơn vị hành chính", coerce=int, default=0)
+    institution_id = SelectField("Trường/cơ quan", coerce=int, default=0)
+    edition_id = SelectField("Kỳ thi", coerce=int, default=0)
+    submit = SubmitField("Thêm vai trò")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Mật khẩu mới",
+        validators=[required("mật khẩu mới"), Length(min=8, message="Mật khẩu phải có ít nhất 8 ký tự.")],
+    )
+    submit = SubmitField("Đặt lại mật khẩu")
+
+
+class InstitutionForm(FlaskForm):
+    name = StringField("Tên đơn vị", validators=[required("tên đơn vị"), Length(max=255)])
+    kind = SelectField("Loại đơn vị", choices=list(INSTITUTION_KINDS.items()))
+    unit_id = SelectField("Xã/phường (hoặc huyện cũ)", coerce=int)
+    address = StringField("Địa chỉ", validators=[Optional(), Length(max=255)])
+    phone = StringField("Điện thoại", validators=[Optional(), Length(max=40)])
+    email = EmailField("Thư điện tử", validators=[Optional(), Length(max=255)])
+    active = BooleanField("Đang hoạt động", default=True)
+    submit = SubmitField("Lưu")
+
+
+LINES_HELP = "Mỗi dòng một mục: mã | tên"
+
+
+class EditionForm(FlaskForm):
+    contest_id = SelectField("Cuộc thi", coerce=int)
+    number = IntegerField(
+        "Lần thứ",
+        validators=[required("số lần tổ chức"), NumberRange(min=1, max=999, message="Số lần tổ chức từ 1 đến 999.")],
+    )
+    name = StringField("Tên kỳ thi", validators=[required("tên kỳ thi"), Length(max=255)])
+    slug = StringField(
+        "Mã kỳ thi (dùng trong địa chỉ trang)",
+        validators=[
+            required("mã kỳ thi"),
+            Length(max=120),
+            Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Mã chỉ gồm chữ thường không dấu, số và dấu gạch ngang."),
+        ],
+    )
+    year_start = IntegerField(
+        "Năm bắt đầu", validators=[required("năm bắt đầu"), NumberRange(min=2000, max=2100, message="Năm không hợp lệ.")]
+    )
+    year_end = IntegerField(
+        "Năm kết thúc", validators=[required("năm kết thúc"), NumberRange(min=2000, max=2100, message="Năm không hợp lệ.")]
+    )
+    province_name = StringField("Tỉnh tổ chức", validators=[required("tỉnh tổ chức"), Length(max=80)], default="Bắc Ninh")
+    status = SelectField("Trạng thái", choices=list(EDITION_STATUSES.items()))
+    starts_on = DateField("Ngày bắt đầu", format="%Y-%m-%d", validators=[Optional()])
+    ends_on = DateField("Ngày kết thúc", format="%Y-%m-%d", validators=[Optional()])
+    registration_opens_on = DateField("Mở đăng ký từ ngày", format="%Y-%m-%d", validators=[Optional()])
+    registration_deadline = DateField("Hạn đăng ký", format="%Y-%m-%d", validators=[Optional()])
+    blind_judging = BooleanField("Chấm ẩn danh (giám khảo không thấy tên tác giả)")
+    description = TextAreaField("Giới thiệu", validators=[Optional(), Length(max=5000)])
+    levels = TextAreaField(
+        "Các cấp thi (theo thứ tự)",
+        description="Mỗi dòng: mã | tên cấp | loại địa bàn (district, commune, cluster – tùy chọn)",
+        validators=[required("ít nhất một cấp thi")],
+    )
+    categories = TextAreaField("Lĩnh vực", description=LINES_HELP, validators=[Optional()])
+    divisions = TextAreaField(
+        "Bảng, khối (độ tuổi)",
+        description="Mỗi dòng: mã | tên | sinh từ ngày (dd/mm/yyyy, tùy chọn) | đến ngày (tùy chọn)",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Lưu kỳ thi")
+
+
+class ContestForm(FlaskForm):
+    name = StringField("Tên cuộc thi", validators=[required("tên cuộc thi"), Length(max=255)])
+    short_name = StringField("Tên ngắn", validators=[required("tên ngắn"), Length(max=120)])
+    kind = SelectField("Loại cuộc thi", choices=list(CONTEST_KINDS.items()))
+    slug = StringField(
+        "Mã cuộc thi",
+        validators=[
+            required("mã cuộc thi"),
+            Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Mã chỉ gồm chữ thường không dấu, số và dấu gạch ngang."),
+        ],
+    )
+    description = TextAreaField("Giới thiệu", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Lưu cuộc thi")

@@ -1,0 +1,57 @@
+"""Flask CLI commands. They call the same services the web routes call."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from contest.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--username", prompt="Tên đăng nhập", help="Login name of the new organiser.")
+@click.option("--full-name", prompt="Họ và tên", help="Full name shown in the app.")
+@click.option("--password", prompt="Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+def create_admin(username: str, full_name: str, password: str) -> None:
+    """Create a province organiser account (the only way to get one outside the demo)."""
+    from contest.auth.services import AccountError, create_user, grant_role
+
+    try:
+        user = create_user(username, full_name, password)
+        grant_role(user, "organiser")
+    except AccountError as exc:
+        db.session.rollback()
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản Ban Tổ chức tỉnh: {user.username}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Only seed when the database has no contests yet.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo province, institutions, contests, editions and accounts (idempotent)."""
+    from contest.demo.seed import seed
+    from contest.models import Contest
+
+    if if_empty and (db.session.scalar(select(func.count()).select_from(Contest)) or 0) > 0:
+        click.echo("Cơ sở dữ liệu đã có dữ liệu, bỏ qua dữ liệu trình diễn.")
+        return
+    started = time.perf_counter()
+    summary = seed()
+    db.session.commit()
+    elapsed = time.perf_counter() - started
+    parts = ", ".join(f"{k}: {v}" for k, v in summary.items())
+    click.echo(f"Đã nạp dữ liệu trình diễn ({parts}) trong {elapsed:.1f} giây.")

@@ -1,0 +1,1 @@
+"""Results: prize allocation, advancement between levels, honour lists (pure logic)."""

@@ -1,0 +1,39 @@
+"""Test helpers: CSRF-aware form posts and login."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PASSWORD = "mat-khau-thu-nghiem"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|content="([^"]+)"[^>]*name="csrf-token"')
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def login(client, username: str, password: str = PASSWORD, *, follow: bool = False):
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=follow,
+    )
+
+
+def post_form(
+    client, url: str, data: dict, *, token_from: str | None = None, prefix: str | None = None, follow: bool = False
+):
+    """POST a form with a valid CSRF token (also under ``prefix-csrf_token`` for prefixed forms)."""
+    token = csrf_token(client, token_from or url)
+    data = {**data, "csrf_token": token}
+    if prefix:
+        data[f"{prefix}-csrf_token"] = token
+    return client.post(url, data=data, follow_redirects=follow)
+
+
