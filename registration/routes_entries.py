@@ -1,0 +1,3 @@
+"""routes_entries"""
+
+from registration import bp  # noqa: F401

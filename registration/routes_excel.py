@@ -1,0 +1,3 @@
+"""routes_excel"""
+
+from registration import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""routes_files"""
+
+from registration import bp  # noqa: F401

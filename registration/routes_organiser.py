@@ -1,0 +1,3 @@
+"""routes_organiser"""
+
+from registration import bp  # noqa: F401
