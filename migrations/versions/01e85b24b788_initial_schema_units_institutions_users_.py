@@ -1,8 +1,8 @@
-"""initial schema: units, institutions, users, roles, contests, editions, audit
+"""initial schema: units, institutions, users and roles, contests and editions, entries, audit
 
-Revision ID: 77dccc22a999
+Revision ID: 01e85b24b788
 Revises: 
-Create Date: 2026-11-22 02:25:13.414434
+Create Date: 2026-11-22 02:30:44.247554
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '77dccc22a999'
+revision = '01e85b24b788'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -105,7 +105,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contest_id'], ['contest.id'], name=op.f('fk_edition_contest_id_contest')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_edition')),
-    sa.UniqueConstraint('contest_id', 'number', name=op.f('uq_edition_contest_id')),
+    sa.UniqueConstraint('contest_id', 'number', name=op.f('uq_edition_contest_id_number')),
     sa.UniqueConstraint('slug', name=op.f('uq_edition_slug'))
     )
     with op.batch_alter_table('edition', schema=None) as batch_op:
@@ -139,7 +139,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['predecessor_id'], ['admin_unit.id'], name=op.f('fk_unit_succession_predecessor_id_admin_unit')),
     sa.ForeignKeyConstraint(['successor_id'], ['admin_unit.id'], name=op.f('fk_unit_succession_successor_id_admin_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_succession')),
-    sa.UniqueConstraint('predecessor_id', 'successor_id', name=op.f('uq_unit_succession_predecessor_id'))
+    sa.UniqueConstraint('predecessor_id', 'successor_id', name=op.f('uq_unit_succession_predecessor_id_successor_id'))
     )
     with op.batch_alter_table('unit_succession', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_unit_succession_predecessor_id'), ['predecessor_id'], unique=False)
@@ -153,10 +153,28 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_category_edition_id_edition'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_category')),
-    sa.UniqueConstraint('edition_id', 'code', name=op.f('uq_category_edition_id'))
+    sa.UniqueConstraint('edition_id', 'code', name=op.f('uq_category_edition_id_code'))
     )
     with op.batch_alter_table('category', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_category_edition_id'), ['edition_id'], unique=False)
+
+    op.create_table('deadline_extension',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('until', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('granted_by_id', sa.Integer(), nullable=True),
+    sa.Column('granted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_deadline_extension_edition_id_edition'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['granted_by_id'], ['user_account.id'], name=op.f('fk_deadline_extension_granted_by_id_user_account')),
+    sa.ForeignKeyConstraint(['institution_id'], ['institution.id'], name=op.f('fk_deadline_extension_institution_id_institution')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_extension')),
+    sa.UniqueConstraint('edition_id', 'institution_id', name=op.f('uq_deadline_extension_edition_id_institution_id'))
+    )
+    with op.batch_alter_table('deadline_extension', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deadline_extension_edition_id'), ['edition_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deadline_extension_institution_id'), ['institution_id'], unique=False)
 
     op.create_table('division',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -168,7 +186,7 @@ def upgrade():
     sa.Column('born_to', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_division_edition_id_edition'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_division')),
-    sa.UniqueConstraint('edition_id', 'code', name=op.f('uq_division_edition_id'))
+    sa.UniqueConstraint('edition_id', 'code', name=op.f('uq_division_edition_id_code'))
     )
     with op.batch_alter_table('division', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_division_edition_id'), ['edition_id'], unique=False)
@@ -182,8 +200,8 @@ def upgrade():
     sa.Column('area_kind', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_level_edition_id_edition'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_level')),
-    sa.UniqueConstraint('edition_id', 'code', name=op.f('uq_level_edition_id')),
-    sa.UniqueConstraint('edition_id', 'position', name=op.f('uq_level_edition_id'))
+    sa.UniqueConstraint('edition_id', 'code', name=op.f('uq_level_edition_id_code')),
+    sa.UniqueConstraint('edition_id', 'position', name=op.f('uq_level_edition_id_position'))
     )
     with op.batch_alter_table('level', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_level_edition_id'), ['edition_id'], unique=False)
@@ -200,17 +218,173 @@ def upgrade():
     sa.ForeignKeyConstraint(['unit_id'], ['admin_unit.id'], name=op.f('fk_role_grant_unit_id_admin_unit')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_role_grant_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role_grant')),
-    sa.UniqueConstraint('user_id', 'role', 'unit_id', 'institution_id', 'edition_id', name=op.f('uq_role_grant_user_id'))
+    sa.UniqueConstraint('user_id', 'role', 'unit_id', 'institution_id', 'edition_id', name=op.f('uq_role_grant_user_id_role_unit_id_institution_id_edition_id'))
     )
     with op.batch_alter_table('role_grant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_grant_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_grant_user_id'), ['user_id'], unique=False)
+
+    op.create_table('entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('area_unit_id', sa.Integer(), nullable=True),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('division_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('benefits', sa.Text(), nullable=True),
+    sa.Column('first_applied_on', sa.Date(), nullable=True),
+    sa.Column('robot_name', sa.String(length=120), nullable=True),
+    sa.Column('video_url', sa.String(length=500), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('return_reason', sa.Text(), nullable=True),
+    sa.Column('level_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['area_unit_id'], ['admin_unit.id'], name=op.f('fk_entry_area_unit_id_admin_unit')),
+    sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_entry_category_id_category')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_entry_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['division_id'], ['division.id'], name=op.f('fk_entry_division_id_division')),
+    sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_entry_edition_id_edition')),
+    sa.ForeignKeyConstraint(['institution_id'], ['institution.id'], name=op.f('fk_entry_institution_id_institution')),
+    sa.ForeignKeyConstraint(['level_id'], ['level.id'], name=op.f('fk_entry_level_id_level')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_entry')),
+    sa.UniqueConstraint('edition_id', 'code', name=op.f('uq_entry_edition_id_code'))
+    )
+    with op.batch_alter_table('entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_entry_area_unit_id'), ['area_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_category_id'), ['category_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_division_id'), ['division_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_edition_id'), ['edition_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_institution_id'), ['institution_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_level_id'), ['level_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_status'), ['status'], unique=False)
+
+    op.create_table('quota',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('level_id', sa.Integer(), nullable=True),
+    sa.Column('institution_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('max_entries', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_quota_edition_id_edition'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['institution_id'], ['institution.id'], name=op.f('fk_quota_institution_id_institution')),
+    sa.ForeignKeyConstraint(['level_id'], ['level.id'], name=op.f('fk_quota_level_id_level')),
+    sa.ForeignKeyConstraint(['unit_id'], ['admin_unit.id'], name=op.f('fk_quota_unit_id_admin_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quota')),
+    sa.UniqueConstraint('edition_id', 'level_id', 'institution_id', 'unit_id', name=op.f('uq_quota_edition_id_level_id_institution_id_unit_id'))
+    )
+    with op.batch_alter_table('quota', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quota_edition_id'), ['edition_id'], unique=False)
+
+    op.create_table('entry_file',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('thumb_name', sa.String(length=80), nullable=True),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=80), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=True),
+    sa.Column('height', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], name=op.f('fk_entry_file_entry_id_entry'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_entry_file')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_entry_file_stored_name'))
+    )
+    with op.batch_alter_table('entry_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_entry_file_entry_id'), ['entry_id'], unique=False)
+
+    op.create_table('entry_level',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('level_id', sa.Integer(), nullable=False),
+    sa.Column('area_unit_id', sa.Integer(), nullable=True),
+    sa.Column('decision', sa.String(length=20), nullable=False),
+    sa.Column('score', sa.Numeric(precision=7, scale=2), nullable=True),
+    sa.Column('rank', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['area_unit_id'], ['admin_unit.id'], name=op.f('fk_entry_level_area_unit_id_admin_unit')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_entry_level_decided_by_id_user_account')),
+    sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], name=op.f('fk_entry_level_entry_id_entry'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['level_id'], ['level.id'], name=op.f('fk_entry_level_level_id_level')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_entry_level')),
+    sa.UniqueConstraint('entry_id', 'level_id', name=op.f('uq_entry_level_entry_id_level_id'))
+    )
+    with op.batch_alter_table('entry_level', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_entry_level_decision'), ['decision'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_level_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_level_level_id'), ['level_id'], unique=False)
+
+    op.create_table('entry_person',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('full_name', sa.String(length=200), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=True),
+    sa.Column('birth_year', sa.Integer(), nullable=True),
+    sa.Column('gender', sa.String(length=10), nullable=True),
+    sa.Column('class_name', sa.String(length=40), nullable=True),
+    sa.Column('organisation', sa.String(length=255), nullable=True),
+    sa.Column('job_title', sa.String(length=120), nullable=True),
+    sa.Column('trade_union_member', sa.Boolean(), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('email', sa.String(length=255), nullable=True),
+    sa.Column('person_key', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], name=op.f('fk_entry_person_entry_id_entry'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_entry_person'))
+    )
+    with op.batch_alter_table('entry_person', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_entry_person_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_person_full_name'), ['full_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_person_person_key'), ['person_key'], unique=False)
 
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('entry_person', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_entry_person_person_key'))
+        batch_op.drop_index(batch_op.f('ix_entry_person_full_name'))
+        batch_op.drop_index(batch_op.f('ix_entry_person_entry_id'))
+
+    op.drop_table('entry_person')
+    with op.batch_alter_table('entry_level', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_entry_level_level_id'))
+        batch_op.drop_index(batch_op.f('ix_entry_level_entry_id'))
+        batch_op.drop_index(batch_op.f('ix_entry_level_decision'))
+
+    op.drop_table('entry_level')
+    with op.batch_alter_table('entry_file', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_entry_file_entry_id'))
+
+    op.drop_table('entry_file')
+    with op.batch_alter_table('quota', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quota_edition_id'))
+
+    op.drop_table('quota')
+    with op.batch_alter_table('entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_entry_status'))
+        batch_op.drop_index(batch_op.f('ix_entry_level_id'))
+        batch_op.drop_index(batch_op.f('ix_entry_institution_id'))
+        batch_op.drop_index(batch_op.f('ix_entry_edition_id'))
+        batch_op.drop_index(batch_op.f('ix_entry_division_id'))
+        batch_op.drop_index(batch_op.f('ix_entry_category_id'))
+        batch_op.drop_index(batch_op.f('ix_entry_area_unit_id'))
+
+    op.drop_table('entry')
     with op.batch_alter_table('role_grant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_grant_user_id'))
         batch_op.drop_index(batch_op.f('ix_role_grant_role'))
@@ -224,6 +398,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_division_edition_id'))
 
     op.drop_table('division')
+    with op.batch_alter_table('deadline_extension', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deadline_extension_institution_id'))
+        batch_op.drop_index(batch_op.f('ix_deadline_extension_edition_id'))
+
+    op.drop_table('deadline_extension')
     with op.batch_alter_table('category', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_category_edition_id'))
 
