@@ -461,7 +461,7 @@ def next_level(entry: Entry):
 def nominated_count(edition: Edition, level_id: int, unit_id: int) -> int:
     return db.session.scalar(
         select(func.count()).select_from(EntryLevel).join(Entry, Entry.id == EntryLevel.entry_id).where(
-            Entry.edition_id == edition.id, EntryLevel.level_id == level_id, EntryLevel.area_unit_id == unit_id,
+            Entry.edition_id == edition.id, EntryLevel.level_id == level_id, Entry.area_unit_id == unit_id,
             EntryLevel.decision == "advanced",
         )
     ) or 0

@@ -64,6 +64,11 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
+    # One Limiter object serves every app a test creates; an app made with limits on
+    # must not leave them on for the shared session app.
+    from contest.extensions import limiter
+
+    limiter.enabled = False
     yield
     if "app" not in request.fixturenames:
         return

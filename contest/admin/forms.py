@@ -3,17 +3,15 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
-    IntegerField,
     PasswordField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from contest.fields import VNDateField, VNIntegerField, VNSelectField
 from contest.models import CONTEST_KINDS, EDITION_STATUSES, INSTITUTION_KINDS, ROLES
 
 REQUIRED = "Vui lòng nhập {}."
@@ -39,10 +37,10 @@ class UserForm(FlaskForm):
         "Mật khẩu ban đầu",
         validators=[required("mật khẩu"), Length(min=8, message="Mật khẩu phải có ít nhất 8 ký tự.")],
     )
-    role = SelectField("Vai trò", choices=list(ROLES.items()))
-    unit_id = SelectField("Đơn vị hành chính (cho Ban Tổ chức cấp xã/huyện)", coerce=int, default=0)
-    institution_id = SelectField("Trường/cơ quan (cho đơn vị dự thi)", coerce=int, default=0)
-    edition_id = SelectField("Kỳ thi (cho giám khảo, trọng tài)", coerce=int, default=0)
+    role = VNSelectField("Vai trò", choices=list(ROLES.items()))
+    unit_id = VNSelectField("Đơn vị hành chính (cho Ban Tổ chức cấp xã/huyện)", coerce=int, default=0)
+    institution_id = VNSelectField("Trường/cơ quan (cho đơn vị dự thi)", coerce=int, default=0)
+    edition_id = VNSelectField("Kỳ thi (cho giám khảo, trọng tài)", coerce=int, default=0)
     submit = SubmitField("Tạo tài khoản")
 
 
@@ -55,10 +53,10 @@ class UserEditForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    role = SelectField("Vai trò", choices=list(ROLES.items()))
-    unit_id = SelectField("Đơn vị hành chính", coerce=int, default=0)
-    institution_id = SelectField("Trường/cơ quan", coerce=int, default=0)
-    edition_id = SelectField("Kỳ thi", coerce=int, default=0)
+    role = VNSelectField("Vai trò", choices=list(ROLES.items()))
+    unit_id = VNSelectField("Đơn vị hành chính", coerce=int, default=0)
+    institution_id = VNSelectField("Trường/cơ quan", coerce=int, default=0)
+    edition_id = VNSelectField("Kỳ thi", coerce=int, default=0)
     submit = SubmitField("Thêm vai trò")
 
 
@@ -72,8 +70,8 @@ class ResetPasswordForm(FlaskForm):
 
 class InstitutionForm(FlaskForm):
     name = StringField("Tên đơn vị", validators=[required("tên đơn vị"), Length(max=255)])
-    kind = SelectField("Loại đơn vị", choices=list(INSTITUTION_KINDS.items()))
-    unit_id = SelectField("Xã/phường (hoặc huyện cũ)", coerce=int)
+    kind = VNSelectField("Loại đơn vị", choices=list(INSTITUTION_KINDS.items()))
+    unit_id = VNSelectField("Xã/phường (hoặc huyện cũ)", coerce=int)
     address = StringField("Địa chỉ", validators=[Optional(), Length(max=255)])
     phone = StringField("Điện thoại", validators=[Optional(), Length(max=40)])
     email = EmailField("Thư điện tử", validators=[Optional(), Length(max=255)])
@@ -85,8 +83,8 @@ LINES_HELP = "Mỗi dòng một mục: mã | tên"
 
 
 class EditionForm(FlaskForm):
-    contest_id = SelectField("Cuộc thi", coerce=int)
-    number = IntegerField(
+    contest_id = VNSelectField("Cuộc thi", coerce=int)
+    number = VNIntegerField(
         "Lần thứ",
         validators=[required("số lần tổ chức"), NumberRange(min=1, max=999, message="Số lần tổ chức từ 1 đến 999.")],
     )
@@ -99,18 +97,18 @@ class EditionForm(FlaskForm):
             Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Mã chỉ gồm chữ thường không dấu, số và dấu gạch ngang."),
         ],
     )
-    year_start = IntegerField(
+    year_start = VNIntegerField(
         "Năm bắt đầu", validators=[required("năm bắt đầu"), NumberRange(min=2000, max=2100, message="Năm không hợp lệ.")]
     )
-    year_end = IntegerField(
+    year_end = VNIntegerField(
         "Năm kết thúc", validators=[required("năm kết thúc"), NumberRange(min=2000, max=2100, message="Năm không hợp lệ.")]
     )
     province_name = StringField("Tỉnh tổ chức", validators=[required("tỉnh tổ chức"), Length(max=80)], default="Bắc Ninh")
-    status = SelectField("Trạng thái", choices=list(EDITION_STATUSES.items()))
-    starts_on = DateField("Ngày bắt đầu", format="%Y-%m-%d", validators=[Optional()])
-    ends_on = DateField("Ngày kết thúc", format="%Y-%m-%d", validators=[Optional()])
-    registration_opens_on = DateField("Mở đăng ký từ ngày", format="%Y-%m-%d", validators=[Optional()])
-    registration_deadline = DateField("Hạn đăng ký", format="%Y-%m-%d", validators=[Optional()])
+    status = VNSelectField("Trạng thái", choices=list(EDITION_STATUSES.items()))
+    starts_on = VNDateField("Ngày bắt đầu", validators=[Optional()])
+    ends_on = VNDateField("Ngày kết thúc", validators=[Optional()])
+    registration_opens_on = VNDateField("Mở đăng ký từ ngày", validators=[Optional()])
+    registration_deadline = VNDateField("Hạn đăng ký", validators=[Optional()])
     blind_judging = BooleanField("Chấm ẩn danh (giám khảo không thấy tên tác giả)")
     description = TextAreaField("Giới thiệu", validators=[Optional(), Length(max=5000)])
     levels = TextAreaField(
@@ -130,7 +128,7 @@ class EditionForm(FlaskForm):
 class ContestForm(FlaskForm):
     name = StringField("Tên cuộc thi", validators=[required("tên cuộc thi"), Length(max=255)])
     short_name = StringField("Tên ngắn", validators=[required("tên ngắn"), Length(max=120)])
-    kind = SelectField("Loại cuộc thi", choices=list(CONTEST_KINDS.items()))
+    kind = VNSelectField("Loại cuộc thi", choices=list(CONTEST_KINDS.items()))
     slug = StringField(
         "Mã cuộc thi",
         validators=[
