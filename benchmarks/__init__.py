@@ -1,0 +1,1 @@
+"""`make bench`: measure the platform at the seeds' real sizes (see benchmarks/run.py)."""
