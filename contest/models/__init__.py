@@ -2,6 +2,7 @@
 
 from contest.models.audit import AuditLog
 from contest.models.base import Base, utcnow
+from contest.models.certificates import CERTIFICATE_KINDS, Certificate, CertificateBatch
 from contest.models.contests import (
     CONTEST_KINDS,
     EDITION_STATUSES,
@@ -24,6 +25,24 @@ from contest.models.entries import (
     EntryPerson,
     Quota,
 )
+from contest.models.judging import (
+    Assignment,
+    ConflictDeclaration,
+    Criterion,
+    Panel,
+    PanelMember,
+    Rubric,
+    ScoreChange,
+    ScoreItem,
+    ScoreSheet,
+)
+from contest.models.results import (
+    RESULT_STATUSES,
+    Award,
+    EditionHistory,
+    NationalResult,
+    ResultVersion,
+)
 from contest.models.units import (
     INSTITUTION_KINDS,
     UNIT_KINDS,
@@ -45,6 +64,23 @@ from contest.models.users import (
 )
 
 __all__ = [
+    "CERTIFICATE_KINDS",
+    "RESULT_STATUSES",
+    "Assignment",
+    "Award",
+    "Certificate",
+    "CertificateBatch",
+    "ConflictDeclaration",
+    "Criterion",
+    "EditionHistory",
+    "NationalResult",
+    "Panel",
+    "PanelMember",
+    "ResultVersion",
+    "Rubric",
+    "ScoreChange",
+    "ScoreItem",
+    "ScoreSheet",
     "ENTRY_STATUSES",
     "GENDERS",
     "LEVEL_DECISIONS",
