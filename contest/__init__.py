@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from contest.auth import bp as auth_bp
     from contest.dashboard import bp as dashboard_bp
     from contest.public import bp as public_bp
+    from judging import bp as judging_bp
     from registration import bp as registration_bp
 
     app.register_blueprint(public_bp)
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(registration_bp)
+    app.register_blueprint(judging_bp)
 
 
 def _render_error(code: int):

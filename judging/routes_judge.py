@@ -1,0 +1,3 @@
+"""routes_judge"""
+
+from judging import bp  # noqa: F401

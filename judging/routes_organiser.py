@@ -1,0 +1,3 @@
+"""routes_organiser"""
+
+from judging import bp  # noqa: F401
