@@ -70,6 +70,19 @@ ACTION_LABELS = {
     "contest.update": "Sửa cuộc thi",
     "institution.create": "Thêm đơn vị",
     "institution.update": "Sửa đơn vị",
+    "file.upload": "Tải tệp lên",
+    "file.delete": "Xoá tệp",
+    "entry.create": "Đăng ký bài dự thi",
+    "entry.bulk_create": "Nhập danh sách bài dự thi",
+    "entry.update": "Sửa bài dự thi",
+    "entry.submitted": "Gửi Ban Tổ chức",
+    "entry.accepted": "Tiếp nhận",
+    "entry.returned": "Trả lại cho đơn vị",
+    "entry.withdrawn": "Rút bài",
+    "entry.nominate": "Chọn lên cấp trên",
+    "entry.unnominate": "Bỏ chọn lên cấp trên",
+    "quota.set": "Đặt hạn mức",
+    "deadline.extend": "Gia hạn đăng ký",
 }
 
 

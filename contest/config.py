@@ -88,6 +88,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_MIN_LENGTH": 8,
         "TIMEZONE": "Asia/Ho_Chi_Minh",
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
     }
     config.update(overrides)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
