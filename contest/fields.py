@@ -9,12 +9,17 @@ from contest.text import parse_date_vn
 
 
 class VNDateField(DateField):
-    """Accepts the browser's ISO date and dd/mm/yyyy typed by hand; renders as a date input."""
+    """A date typed as dd/mm/yyyy (also accepts ISO and Excel-style variants).
+
+    A text input rather than ``type=date``: the browser's date picker follows the
+    browser's language (mm/dd/yyyy on an English tablet), the Vietnamese form does not."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("format", "%Y-%m-%d")
+        kwargs.setdefault("format", "%d/%m/%Y")
         render_kw = kwargs.pop("render_kw", None) or {}
-        render_kw.setdefault("type", "date")
+        render_kw.setdefault("placeholder", "dd/mm/yyyy")
+        render_kw.setdefault("inputmode", "numeric")
+        render_kw.setdefault("autocomplete", "off")
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
 
     def process_formdata(self, valuelist):

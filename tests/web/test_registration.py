@@ -89,7 +89,7 @@ def test_form_errors_keep_input_and_explain_in_vietnamese(app, client, world, ed
     assert response.status_code == 200
     assert "không thuộc độ tuổi của Bảng B – THCS" in html
     assert 'value="Thiết bị cảnh báo đuối nước"' in html
-    assert 'value="2008-03-02"' in html
+    assert 'value="2008-03-02"' in html  # exactly what was typed
     with app.app_context():
         assert db.session.scalar(select(Entry)) is None
 
