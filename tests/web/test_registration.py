@@ -245,3 +245,20 @@ def test_garbage_form_values_never_500(client, world):
     assert response.status_code == 200
     assert client.get("/e/khong-co/entries").status_code == 404
     assert client.get("/entries/999999").status_code == 404
+
+
+def test_review_list_pages_through_many_entries(app, client, world):
+    with app.app_context():
+        edition = db.session.get(Edition, world["edition"])
+        inst = db.session.get(Institution, world["school"])
+        rows = [(inst, services.EntryData(title=f"Sản phẩm {i:03d}",
+                                          people=[services.PersonData("author", f"Học Sinh {i}", date(2012, 1, 1))]))
+                for i in range(55)]
+        edition.settings = {"registration": {"entries_per_institution": None}}
+        services.bulk_create_entries(edition, rows, status="submitted", check_deadline=False)
+        db.session.commit()
+    login(client, "btc")
+    html = client.get("/e/sang-tao-tttn-2026/review").get_data(as_text=True)
+    assert "Trang 1 / 2" in html and "Trang sau" in html
+    html = client.get("/e/sang-tao-tttn-2026/review?page=2").get_data(as_text=True)
+    assert "Sản phẩm 054" in html and "Trang trước" in html
