@@ -16,6 +16,11 @@ from contest.extensions import db
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    from registration.cli import register as register_registration_cli
+
+    register_registration_cli(app)
 
 
 @click.command("create-admin")
@@ -55,3 +60,43 @@ def seed_demo(if_empty: bool) -> None:
     elapsed = time.perf_counter() - started
     parts = ", ".join(f"{k}: {v}" for k, v in summary.items())
     click.echo(f"Đã nạp dữ liệu trình diễn ({parts}) trong {elapsed:.1f} giây.")
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(out: str) -> None:
+    """Back up the database and uploaded files into OUT (.tar.gz)."""
+    from flask import current_app
+
+    from contest.backup import BackupError, backup
+
+    try:
+        manifest = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config.get("UPLOAD_FOLDER"), out)
+    except BackupError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Đã sao lưu ({manifest['backend']}) vào {out}.")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(archive: str, yes: bool) -> None:
+    """Replace the database and uploaded files with a backup made by `backup`."""
+    from flask import current_app
+
+    from contest.backup import BackupError, restore
+
+    if not yes and not click.confirm("Khôi phục sẽ thay toàn bộ dữ liệu hiện có. Tiếp tục?"):
+        click.echo("Đã hủy.")
+        sys.exit(1)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config.get("UPLOAD_FOLDER"), archive)
+    except BackupError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Đã khôi phục dữ liệu từ {archive}.")
