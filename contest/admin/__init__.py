@@ -309,16 +309,16 @@ def edition_edit(edition_id: int | None = None):
     ]
     if request.method == "GET":
         if edition is not None:
-            form.levels.data = services.levels_text(edition)
-            form.categories.data = services.items_text(edition.categories)
-            form.divisions.data = services.divisions_text(edition)
+            form.levels_text.data = services.levels_text(edition)
+            form.categories_text.data = services.items_text(edition.categories)
+            form.divisions_text.data = services.divisions_text(edition)
         else:
             form.contest_id.data = request.args.get("contest", type=int)
     if form.validate_on_submit():
         try:
-            levels = services.parse_levels(form.levels.data)
-            categories = services.parse_items(form.categories.data)
-            divisions = services.parse_divisions(form.divisions.data)
+            levels = services.parse_levels(form.levels_text.data)
+            categories = services.parse_items(form.categories_text.data)
+            divisions = services.parse_divisions(form.divisions_text.data)
             edition = services.save_edition(
                 edition, form.data, levels=levels, categories=categories, divisions=divisions, actor=current_user
             )

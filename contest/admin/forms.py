@@ -111,13 +111,13 @@ class EditionForm(FlaskForm):
     registration_deadline = VNDateField("Hạn đăng ký", validators=[Optional()])
     blind_judging = BooleanField("Chấm ẩn danh (giám khảo không thấy tên tác giả)")
     description = TextAreaField("Giới thiệu", validators=[Optional(), Length(max=5000)])
-    levels = TextAreaField(
+    levels_text = TextAreaField(
         "Các cấp thi (theo thứ tự)",
         description="Mỗi dòng: mã | tên cấp | loại địa bàn (district, commune, cluster – tùy chọn)",
         validators=[required("ít nhất một cấp thi")],
     )
-    categories = TextAreaField("Lĩnh vực", description=LINES_HELP, validators=[Optional()])
-    divisions = TextAreaField(
+    categories_text = TextAreaField("Lĩnh vực", description=LINES_HELP, validators=[Optional()])
+    divisions_text = TextAreaField(
         "Bảng, khối (độ tuổi)",
         description="Mỗi dòng: mã | tên | sinh từ ngày (dd/mm/yyyy, tùy chọn) | đến ngày (tùy chọn)",
         validators=[Optional()],

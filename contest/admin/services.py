@@ -96,11 +96,11 @@ def parse_levels(text: str | None) -> list[LevelSpec]:
     if not specs and not errors:
         errors.append("Kỳ thi phải có ít nhất một cấp thi.")
     if errors:
-        raise ValidationError({"levels": errors})
+        raise ValidationError({"levels_text": errors})
     return specs
 
 
-def parse_items(text: str | None, field: str = "categories") -> list[ItemSpec]:
+def parse_items(text: str | None, field: str = "categories_text") -> list[ItemSpec]:
     errors: list[str] = []
     seen: set[str] = set()
     specs = []
@@ -142,7 +142,7 @@ def parse_divisions(text: str | None) -> list[DivisionSpec]:
             errors.append(f"Dòng {number}: ngày 'sinh từ' phải trước ngày 'đến'.")
         specs.append(DivisionSpec(code, parts[1], dates[0], dates[1]))
     if errors:
-        raise ValidationError({"divisions": errors})
+        raise ValidationError({"divisions_text": errors})
     return specs
 
 

@@ -18,9 +18,9 @@ EDITION_FORM = {
     "province_name": "Bắc Ninh",
     "status": "draft",
     "registration_deadline": "2027-05-31",
-    "levels": "truong | Cấp trường\ncum | Cấp cụm | cluster\ntinh | Cấp tỉnh\ntoan_quoc | Toàn quốc",
-    "categories": "co_khi | Kỹ thuật cơ khí\ntin_hoc | Tin học",
-    "divisions": "thcs | Bảng B – THCS | 01/01/2012 | 31/12/2015",
+    "levels_text": "truong | Cấp trường\ncum | Cấp cụm | cluster\ntinh | Cấp tỉnh\ntoan_quoc | Toàn quốc",
+    "categories_text": "co_khi | Kỹ thuật cơ khí\ntin_hoc | Tin học",
+    "divisions_text": "thcs | Bảng B – THCS | 01/01/2012 | 31/12/2015",
 }
 
 
@@ -45,8 +45,8 @@ def test_edition_form_keeps_input_and_explains_errors(client, world):
         EDITION_FORM,
         contest_id=str(world["contest"]),
         slug="sang-tao-tttn-2026",  # already used
-        levels="truong Cấp trường\ntinh | Cấp tỉnh | tinh_thanh",
-        divisions="thcs | Bảng B | 31/02/2012",
+        levels_text="truong Cấp trường\ntinh | Cấp tỉnh | tinh_thanh",
+        divisions_text="thcs | Bảng B | 31/02/2012",
     )
     response = post_form(client, "/admin/editions/new", data)
     assert response.status_code == 200
@@ -75,7 +75,7 @@ def test_editing_levels_reorders_and_keeps_existing_rows(app, client, world):
         contest_id=str(world["contest"]),
         number="22",
         slug="sang-tao-tttn-2026",
-        levels="tinh | Cấp tỉnh\nxa | Cấp xã | commune\ntruong | Cấp trường",
+        levels_text="tinh | Cấp tỉnh\nxa | Cấp xã | commune\ntruong | Cấp trường",
     )
     assert post_form(client, url, data).status_code == 302
     with app.app_context():
