@@ -83,6 +83,8 @@ ACTION_LABELS = {
     "entry.unnominate": "Bỏ chọn lên cấp trên",
     "quota.set": "Đặt hạn mức",
     "deadline.extend": "Gia hạn đăng ký",
+    "quota.default": "Đặt hạn mức mặc định",
+    "deadline.remove": "Bỏ gia hạn đăng ký",
 }
 
 
