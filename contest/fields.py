@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import ValidationError
 
@@ -40,10 +42,12 @@ class VNIntegerField(IntegerField):
     def process_formdata(self, valuelist):
         if not valuelist:
             return
-        raw = valuelist[0].strip().replace(".", "") if isinstance(valuelist[0], str) else valuelist[0]
+        raw = valuelist[0].strip() if isinstance(valuelist[0], str) else valuelist[0]
         if raw in ("", None):
             self.data = None
             return
+        if isinstance(raw, str) and re.fullmatch(r"-?\d{1,3}(\.\d{3})+", raw):
+            raw = raw.replace(".", "")  # Vietnamese thousands separator: 1.500 = 1500
         try:
             self.data = int(raw)
         except (TypeError, ValueError):
