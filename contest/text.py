@@ -25,12 +25,13 @@ from functools import lru_cache
 
 __all__ = [
     "ascii_fold",
+    "decode_legacy",
+    "detect_legacy",
     "excel_safe",
     "format_date_vn",
     "format_money_vn",
     "name_sort_key",
     "normalize_name",
-    "detect_legacy",
     "normalize_text",
     "parse_date_vn",
     "safe_filename",
@@ -43,7 +44,6 @@ __all__ = [
 
 # Tone marks in the official tone order: none, huyền, hỏi, ngã, sắc, nặng.
 _TONE_MARKS = ("", "\u0300", "\u0309", "\u0303", "\u0301", "\u0323")
-_TONE_OF_MARK = {mark: i for i, mark in enumerate(_TONE_MARKS) if mark}
 _VOWEL_SHAPES = "aăâeêioôơuưy"
 
 # Every Vietnamese vowel (any case, any tone) -> (lower-case toneless shape, tone index).
@@ -78,7 +78,7 @@ _RHYME = r"""(?:
   | u(?:a|â(?:ng|[nty])|ê(?:ch|nh|[nu])?|y(?:a|ch|nh|[nptu]|ê[nt])?
        |ô(?:ng|[cimnpt])|ơ|ng|[cimnpt])?
   | ư(?:a|ơ(?:ng|[cimnptu])|ng|[ckimntu])?
-  | y(?:ê(?:ng|[mntu]))?
+  | y(?:ê(?:ng|[mntu])|nh|ch|[nptu])?
 )"""
 _SYLLABLE_RE = re.compile(rf"(?:{_INITIAL}{_RHYME}|gi)", re.VERBOSE)
 
@@ -290,11 +290,17 @@ def detect_legacy(text: str, hint: str | None = None) -> tuple[str, str] | None:
     best = max(results, key=lambda name: results[name][0])
     other = "vni" if best == "tcvn3" else "tcvn3"
     score, strong, converted = results[best]
-    if score == results[other][0] or not strong:
+    if score == results[other][0]:
         return None
-    if score >= 2 or (score >= 1 and best == hint):
+    if (strong and score >= 2) or (best == hint and score >= 1):
         return best, converted
     return None
+
+
+def decode_legacy(text: str, encoding: str) -> str:
+    """``text`` read as ``encoding`` ("tcvn3" or "vni") whatever the evidence: for
+    matching short fixed texts such as column headers against known labels."""
+    return _score(text, encoding)[2]
 
 
 # --------------------------------------------------------------------------------------
@@ -323,7 +329,7 @@ def _to_str(value) -> str:
             return ""
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return repr(value)
+        return format(value, ".15g")  # 8.299999999999999 (binary noise from Excel) -> 8.3
     if isinstance(value, Decimal):
         if not value.is_finite():
             return ""
@@ -346,13 +352,20 @@ def _to_str(value) -> str:
     return str(value)
 
 
-@lru_cache(maxsize=16384)
 def _clean(text: str, legacy: str | None) -> str:
     if text.isascii() and text.isprintable() and "  " not in text:
         return text.strip()
+    if len(text) <= 300:  # cells repeat (school names, genders): remember short ones
+        return _clean_cached(text, legacy)
+    return _clean_text(text, legacy)
+
+
+def _clean_text(text: str, legacy: str | None) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _SPACES_RE.sub(" ", text)
     text = _INVISIBLE_RE.sub("", text)
+    if "ƣ" in text or "Ƣ" in text:  # "oi" letters that PDF copy-paste leaves for ư/Ư
+        text = text.replace("ƣ", "ư").replace("Ƣ", "Ư")
     if not text.isascii():
         found = detect_legacy(text, legacy)
         if found is not None:
@@ -360,6 +373,9 @@ def _clean(text: str, legacy: str | None) -> str:
     text = text.replace(_SHY, "")
     text = _MULTI_SPACE_RE.sub(" ", text).strip()
     return unicodedata.normalize("NFC", text)
+
+
+_clean_cached = lru_cache(maxsize=16384)(_clean_text)
 
 
 def normalize_text(value, *, legacy: str | None = None) -> str:
@@ -379,14 +395,20 @@ def normalize_text(value, *, legacy: str | None = None) -> str:
     return text if again == text else again
 
 
+def _lower(text: str) -> str:
+    # Character by character, never changing the length ("İ".lower() is two characters).
+    return "".join(c if len(lc := c.lower()) != 1 else lc for c in text)
+
+
 def _title_word(word: str) -> str:
-    parts = re.split(r"([-'’])", word.lower())
+    parts = re.split(r"([-'’])", _lower(word))
     out = []
     for i, part in enumerate(parts):
         if part and (
             i == 0 or parts[i - 1] == "-" or (parts[i - 1] in "'’" and len(parts[i - 2]) == 1)
         ):
-            out.append(part[:1].upper() + part[1:])
+            first = part[0].upper()
+            out.append((first if len(first) == 1 else part[0]) + part[1:])
         else:
             out.append(part)
     return "".join(out)
@@ -396,8 +418,13 @@ def normalize_name(value, *, legacy: str | None = None) -> str:
     """A person's name: :func:`normalize_text`, then title case if it was all upper or all
     lower case ("NGUYỄN VĂN AN" -> "Nguyễn Văn An"); mixed case is kept as typed."""
     text = normalize_text(value, legacy=legacy)
-    if text and (text == text.upper() or text == text.lower()) and text.upper() != text.lower():
-        text = " ".join(_title_word(w) for w in text.split(" "))
+    for _ in range(3):
+        if not text or not (text == text.upper() or text == text.lower()):
+            break
+        titled = unicodedata.normalize("NFC", " ".join(_title_word(w) for w in text.split(" ")))
+        if titled == text:
+            break
+        text = normalize_text(titled, legacy=legacy)
     return text
 
 
