@@ -6,6 +6,7 @@ import re
 
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
 
 from contest.text import parse_date_vn
 
@@ -15,6 +16,8 @@ class VNDateField(DateField):
 
     A text input rather than ``type=date``: the browser's date picker follows the
     browser's language (mm/dd/yyyy on an English tablet), the Vietnamese form does not."""
+
+    widget = TextInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("format", "%d/%m/%Y")
