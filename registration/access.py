@@ -13,7 +13,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from contest.extensions import db
-from contest.models import AREA_ORGANISER, INSTITUTION, ORGANISER, Edition, Entry, Institution, cluster_member
+from contest.models import (
+    AREA_ORGANISER,
+    INSTITUTION,
+    ORGANISER,
+    Edition,
+    Entry,
+    Institution,
+    cluster_member,
+)
 
 
 def edition_or_404(slug: str) -> Edition:
