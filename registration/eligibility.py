@@ -51,7 +51,10 @@ class Rules:
     def for_edition(cls, contest_kind: str, settings: dict | None) -> Rules:
         values = dict(CONTEST_DEFAULTS.get(contest_kind, {}))
         registration = (settings or {}).get("registration") or {}
-        values.update({k: v for k, v in registration.items() if k in cls.__dataclass_fields__})
+        nullable = {"max_entries_per_person", "entries_per_institution"}
+        values.update(
+            {k: v for k, v in registration.items() if k in cls.__dataclass_fields__ and (v is not None or k in nullable)}
+        )
         values.pop("contest_kind", None)
         return cls(contest_kind=contest_kind, **values)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from contest.admin import services
 from contest.admin.forms import (
     ContestForm,
+    RULE_FIELDS,
     EditionForm,
     GrantForm,
     InstitutionForm,
@@ -308,6 +309,12 @@ def edition_edit(edition_id: int | None = None):
         (c.id, c.name) for c in db.session.scalars(select(Contest).order_by(Contest.position)).all()
     ]
     if request.method == "GET":
+        from registration.services import rules_for
+
+        if edition is not None:
+            rules = rules_for(edition)
+            for name in RULE_FIELDS:
+                getattr(form, f"rule_{name}").data = getattr(rules, name)
         if edition is not None:
             form.levels_text.data = services.levels_text(edition)
             form.categories_text.data = services.items_text(edition.categories)
@@ -319,8 +326,12 @@ def edition_edit(edition_id: int | None = None):
             levels = services.parse_levels(form.levels_text.data)
             categories = services.parse_items(form.categories_text.data)
             divisions = services.parse_divisions(form.divisions_text.data)
+            rules = {name: getattr(form, f"rule_{name}").data for name in RULE_FIELDS}
+            # Blank keeps the contest default, except "entries per person" where blank means no limit.
+            rules = {k: v for k, v in rules.items() if v is not None or (k == "max_entries_per_person" and edition)}
             edition = services.save_edition(
-                edition, form.data, levels=levels, categories=categories, divisions=divisions, actor=current_user
+                edition, form.data, levels=levels, categories=categories, divisions=divisions,
+                registration_rules=rules, actor=current_user,
             )
         except services.ValidationError as exc:
             db.session.rollback()

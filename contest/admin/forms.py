@@ -122,7 +122,30 @@ class EditionForm(FlaskForm):
         description="Mỗi dòng: mã | tên | sinh từ ngày (dd/mm/yyyy, tùy chọn) | đến ngày (tùy chọn)",
         validators=[Optional()],
     )
+    rule_min_authors = VNIntegerField(
+        "Số tác giả/thành viên tối thiểu", validators=[Optional(), NumberRange(min=0, max=50, message="Từ 0 đến 50.")]
+    )
+    rule_max_authors = VNIntegerField(
+        "Số tác giả/thành viên tối đa", validators=[Optional(), NumberRange(min=1, max=50, message="Từ 1 đến 50.")]
+    )
+    rule_max_mentors = VNIntegerField(
+        "Số người hướng dẫn tối đa", validators=[Optional(), NumberRange(min=0, max=10, message="Từ 0 đến 10.")]
+    )
+    rule_max_entries_per_person = VNIntegerField(
+        "Mỗi người tham gia tối đa (bài)",
+        description="Để trống nếu không giới hạn.",
+        validators=[Optional(), NumberRange(min=1, max=20, message="Từ 1 đến 20.")],
+    )
+    rule_max_photos = VNIntegerField(
+        "Số ảnh tối đa mỗi bài", validators=[Optional(), NumberRange(min=0, max=30, message="Từ 0 đến 30.")]
+    )
+    rule_photo_max_mb = VNIntegerField(
+        "Dung lượng mỗi ảnh tối đa (MB)", validators=[Optional(), NumberRange(min=1, max=20, message="Từ 1 đến 20 MB.")]
+    )
     submit = SubmitField("Lưu kỳ thi")
+
+
+RULE_FIELDS = ["min_authors", "max_authors", "max_mentors", "max_entries_per_person", "max_photos", "photo_max_mb"]
 
 
 class ContestForm(FlaskForm):

@@ -192,9 +192,11 @@ def save_edition(
     levels: list[LevelSpec],
     categories: list[ItemSpec],
     divisions: list[DivisionSpec],
+    registration_rules: dict | None = None,
     actor=None,
 ) -> Edition:
-    """Create or update an edition with its chain of levels, categories and divisions."""
+    """Create or update an edition with its chain of levels, categories and divisions,
+    and (optionally) its registration rules, kept in ``settings["registration"]``."""
     values = {k: data[k] for k in EDITION_FIELDS if k in data}
     for key in ("name", "province_name", "description"):
         if key in values and values[key] is not None:
@@ -212,6 +214,10 @@ def save_edition(
     )
     if number_clash is not None and number_clash is not edition:
         errors.setdefault("number", []).append("Cuộc thi này đã có kỳ thi với số lần tổ chức này.")
+    if registration_rules:
+        low, high = registration_rules.get("min_authors"), registration_rules.get("max_authors")
+        if low is not None and high is not None and low > high:
+            errors.setdefault("rule_max_authors", []).append("Số tối đa phải không nhỏ hơn số tối thiểu.")
     opens, deadline = values.get("registration_opens_on"), values.get("registration_deadline")
     if opens and deadline and deadline < opens:
         errors.setdefault("registration_deadline", []).append("Hạn đăng ký phải sau ngày mở đăng ký.")
@@ -223,6 +229,14 @@ def save_edition(
         edition = Edition(settings={})
         db.session.add(edition)
     old, new = audit.changes(edition, EDITION_FIELDS, values)
+    if registration_rules is not None:
+        settings = dict(edition.settings or {})
+        before = dict(settings.get("registration") or {})
+        after = {**before, **registration_rules}
+        if after != before:
+            settings["registration"] = after
+            edition.settings = settings  # a new dict, so the JSON column is marked changed
+            old["registration"], new["registration"] = before, after
     _sync_levels(edition, levels)
     _sync_items(edition.categories, categories, Category)
     _sync_divisions(edition, divisions)

@@ -191,3 +191,21 @@ def test_units_page_shows_former_and_current_units(client, world):
     html = client.get("/admin/units").get_data(as_text=True)
     assert "Huyện Yên Dũng" in html and "Xã Tân Yên" in html
     assert "31/12/2024" in html
+
+
+def test_organiser_sets_registration_rules_of_an_edition(app, client, world):
+    login(client, "btc")
+    url = f"/admin/editions/{world['edition']}"
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="rule_max_authors"' in html and 'value="3"' in html  # the contest default is shown
+    data = dict(EDITION_FORM, contest_id=str(world["contest"]), number="22", slug="sang-tao-tttn-2026",
+                rule_max_authors="2", rule_max_entries_per_person="2", rule_min_authors="1")
+    assert post_form(client, url, data).status_code == 302
+    with app.app_context():
+        from registration.services import rules_for
+
+        rules = rules_for(db.session.get(Edition, world["edition"]))
+        assert rules.max_authors == 2 and rules.max_entries_per_person == 2
+    data.update(rule_min_authors="3", rule_max_authors="2")
+    html = post_form(client, url, data).get_data(as_text=True)
+    assert "Số tối đa phải không nhỏ hơn số tối thiểu." in html
