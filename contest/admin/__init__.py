@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from contest.admin import services
 from contest.admin.forms import (
-    ContestForm,
     RULE_FIELDS,
+    ContestForm,
     EditionForm,
     GrantForm,
     InstitutionForm,
