@@ -33,6 +33,7 @@ ERROR_MESSAGES = {
     403: ("Không có quyền truy cập", "Tài khoản của bạn không có quyền xem hoặc thực hiện thao tác này."),
     404: ("Không tìm thấy trang", "Trang bạn tìm không tồn tại hoặc đã được chuyển đi."),
     405: ("Thao tác không được hỗ trợ", "Trang này không hỗ trợ thao tác bạn vừa thực hiện."),
+    409: ("Dữ liệu vừa thay đổi", "Dữ liệu này vừa được người khác thay đổi. Vui lòng tải lại trang để xem bản mới nhất rồi thao tác lại; thay đổi của bạn chưa được lưu."),
     413: ("Tệp quá lớn", "Tệp gửi lên vượt quá dung lượng cho phép."),
     429: ("Quá nhiều yêu cầu", "Bạn đã thử quá nhiều lần. Vui lòng đợi một lát rồi thử lại."),
     500: ("Lỗi hệ thống", "Đã có lỗi xảy ra phía máy chủ. Dữ liệu bạn đã lưu trước đó không bị mất; vui lòng thử lại sau."),
@@ -129,6 +130,14 @@ def _register_errors(app: Flask) -> None:
         title = "Phiên làm việc đã hết hạn"
         message = "Biểu mẫu đã quá hạn hoặc thiếu mã bảo mật. Vui lòng tải lại trang và gửi lại."
         return render_template("errors/error.html", code=400, title=title, message=message), 400
+
+    from sqlalchemy.orm.exc import StaleDataError
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(exc):
+        # Optimistic locking (version columns): someone saved the same record first.
+        db.session.rollback()
+        return _render_error(409)
 
     @app.errorhandler(500)
     def server_error(exc):
