@@ -533,11 +533,22 @@ def test_random_files_never_crash_nor_import_half(app, lists, rows, data):
         assert after == before
 
 
+_GOOD_FILE: list[bytes] = []
+
+
+def _fixed_good_file() -> bytes:
+    if not _GOOD_FILE:
+        _GOOD_FILE.append(office_xlsx(YOUTH_HEADER, good_rows()))
+    return _GOOD_FILE[0]
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(data=st.data())
 def test_corrupted_files_never_crash_nor_import_half(app, lists, data):
-    content = bytearray(office_xlsx(YOUTH_HEADER, good_rows()))
+    # One fixed file: its length must not change between examples (xlsx files carry a
+    # creation time), or hypothesis sees the strategy's bounds move and calls it flaky.
+    content = bytearray(_fixed_good_file())
     how = data.draw(st.sampled_from(["truncate", "flip", "random"]))
     if how == "truncate":
         content = content[: data.draw(st.integers(0, len(content) - 1))]
