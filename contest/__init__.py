@@ -101,6 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from contest.admin import bp as admin_bp
     from contest.auth import bp as auth_bp
+    from contest.certificates.routes import bp as certificates_bp
     from contest.dashboard import bp as dashboard_bp
     from contest.public import bp as public_bp
     from judging import bp as judging_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(registration_bp)
     app.register_blueprint(judging_bp)
+    app.register_blueprint(certificates_bp)
 
 
 def _render_error(code: int):

@@ -21,6 +21,9 @@ def register_cli(app: Flask) -> None:
     from registration.cli import register as register_registration_cli
 
     register_registration_cli(app)
+    from contest.certificates.cli import register as register_certificates_cli
+
+    register_certificates_cli(app)
 
 
 @click.command("create-admin")

@@ -39,7 +39,8 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
+    keys = tmp_path_factory.mktemp("keys")
     app = create_app(
         {
             "TESTING": True,
@@ -50,6 +51,8 @@ def app(database_url):
             "SERVER_NAME": None,
             # cheaper scrypt parameters keep the suite fast; production uses the default
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            "CERT_SIGNING_KEY_FILE": str(keys / "cert_signing_key.pem"),
+            "UPLOAD_FOLDER": str(keys.parent / "uploads"),
         }
     )
     with app.app_context():

@@ -15,6 +15,7 @@ from contest.admin.services import DivisionSpec, ItemSpec, LevelSpec, save_editi
 from contest.auth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from contest.auth.services import create_user, find_user, grant_role
 from contest.demo import data
+from contest.demo.judging import seed_judging
 from contest.demo.registrations import seed_registrations
 from contest.extensions import db
 from contest.models import (
@@ -304,4 +305,5 @@ def seed() -> dict[str, int]:
         "kỳ thi mới": n_ed,
         "tài khoản mới": n_users,
         **{f"bài dự thi mới {slug}": n for slug, n in registrations.items()},
+        **seed_judging(),
     }

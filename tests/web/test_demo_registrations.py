@@ -100,7 +100,11 @@ def _check_youth_school_level(slug: str, expected: int) -> None:
     assert len(per_district) == 10
 
 
-def test_demo_registrations_have_the_reports_sizes(app):
+def test_demo_registrations_have_the_reports_sizes(app, monkeypatch):
+    # Registrations only: the later demo stages (judging, Robocon, the results pipeline)
+    # move entries on and have their own tests.
+    for stage in ("seed_judging",):
+        monkeypatch.setattr(f"contest.demo.seed.{stage}", lambda: {})
     with app.app_context():
         summary = seed()
         db.session.commit()

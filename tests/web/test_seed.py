@@ -45,7 +45,16 @@ def test_seed_is_idempotent_and_realistic(app, client):
     assert "Phường Bắc Giang" in html and "Thành phố Bắc Giang" in html
 
 
-def test_seed_cli_if_empty(app, runner):
+def test_seed_cli_if_empty(app, runner, monkeypatch):
+    import contest.demo.seed as demo_seed
+
+    real_seed_contests = demo_seed.seed_contests
+
+    def light_seed():  # the CLI flag is under test here, not the (slow) full demo
+        real_seed_contests()
+        return {"kỳ thi mới": 6}
+
+    monkeypatch.setattr(demo_seed, "seed", light_seed)
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "Đã nạp dữ liệu trình diễn" in result.output
