@@ -104,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from contest.certificates.routes import bp as certificates_bp
     from contest.dashboard import bp as dashboard_bp
     from contest.public import bp as public_bp
+    from contest.results.routes import bp as results_bp
+    from contest.robocon.routes import bp as robocon_bp
     from judging import bp as judging_bp
     from registration import bp as registration_bp
 
@@ -113,7 +115,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(registration_bp)
     app.register_blueprint(judging_bp)
+    app.register_blueprint(robocon_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(results_bp)
+    from contest.results.stats_routes import stats_bp
+
+    app.register_blueprint(stats_bp)
 
 
 def _render_error(code: int):

@@ -24,6 +24,12 @@ def register_cli(app: Flask) -> None:
     from contest.certificates.cli import register as register_certificates_cli
 
     register_certificates_cli(app)
+    from contest.results.cli import register as register_results_cli
+
+    register_results_cli(app)
+    from contest.results.stats_cli import register as register_stats_cli
+
+    register_stats_cli(app)
 
 
 @click.command("create-admin")

@@ -16,7 +16,9 @@ from contest.auth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from contest.auth.services import create_user, find_user, grant_role
 from contest.demo import data
 from contest.demo.judging import seed_judging
+from contest.demo.pipeline import run_pipeline
 from contest.demo.registrations import seed_registrations
+from contest.demo.robocon import seed_robocon
 from contest.extensions import db
 from contest.models import (
     AdminUnit,
@@ -306,4 +308,6 @@ def seed() -> dict[str, int]:
         "tài khoản mới": n_users,
         **{f"bài dự thi mới {slug}": n for slug, n in registrations.items()},
         **seed_judging(),
+        **seed_robocon(),
+        **run_pipeline(),
     }

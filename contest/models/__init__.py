@@ -43,6 +43,13 @@ from contest.models.results import (
     NationalResult,
     ResultVersion,
 )
+from contest.models.robocon import (
+    RoboconCheckin,
+    RoboconFixture,
+    RoboconInspection,
+    RoboconResult,
+    RoboconStage,
+)
 from contest.models.units import (
     INSTITUTION_KINDS,
     UNIT_KINDS,
@@ -77,6 +84,11 @@ __all__ = [
     "Panel",
     "PanelMember",
     "ResultVersion",
+    "RoboconCheckin",
+    "RoboconFixture",
+    "RoboconInspection",
+    "RoboconResult",
+    "RoboconStage",
     "Rubric",
     "ScoreChange",
     "ScoreItem",

@@ -189,6 +189,9 @@ def test_a_refused_score_is_shown_to_the_judge(live_server, app, world, page):
     _login(page, live_server, "gk-a")
     page.goto(live_server + f"/judge/a/{jw['a1']}")
     expect(page.locator(f"#status-{cid}")).to_have_text("Chưa chấm")
+    # Let the page finish starting (it asks the server for the sheet's state) before the
+    # panel closes, so the refusal comes from the server and not from that first answer.
+    page.wait_for_load_state("networkidle")
     with app.app_context():  # the organiser closes the panel while the page is open
         db.session.get(Panel, jw["panel"]).closed_at = utcnow()
         db.session.commit()

@@ -103,7 +103,7 @@ def _check_youth_school_level(slug: str, expected: int) -> None:
 def test_demo_registrations_have_the_reports_sizes(app, monkeypatch):
     # Registrations only: the later demo stages (judging, Robocon, the results pipeline)
     # move entries on and have their own tests.
-    for stage in ("seed_judging",):
+    for stage in ("seed_judging", "seed_robocon", "run_pipeline"):
         monkeypatch.setattr(f"contest.demo.seed.{stage}", lambda: {})
     with app.app_context():
         summary = seed()
