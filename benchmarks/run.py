@@ -36,6 +36,18 @@ def _benches():
         benches.append(("excel", excel))
     except ImportError:
         pass
+    for name, module in [
+        ("stats", "bench_stats"),
+        ("robocon_app", "bench_robocon_app"),
+        ("certificates_app", "bench_certificates_app"),
+        ("results_page", "bench_results_page"),
+        ("judges", "bench_judges"),
+    ]:
+        try:
+            mod = __import__(f"benchmarks.{module}", fromlist=["run"])
+        except ImportError:
+            continue
+        benches.append((name, mod.run))
     benches.append(("server", server.bench_server))
     return benches
 
