@@ -427,6 +427,43 @@ def _money(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
+def technical_entry(rng: random.Random, people: _People, edition: Edition, inst: Institution,
+                    fields: dict[str, int], titles: list[str], union_share: float, used_titles: set[str],
+                    first_day: date, last_day: date) -> EntryData:
+    """One technical solution of ``inst``: a field drawn from ``fields`` (codes and
+    weights, as in :func:`_tech_profile`), a title not yet in ``used_titles``, first
+    applied between ``first_day`` and 60 days before ``last_day``, 1–6 authors of the
+    institution (birth year, job title from ``titles``, trade-union flag), summary and
+    benefits."""
+    field = _weighted_key(rng, fields)
+    for _ in range(10):
+        title = data.entry_title(rng, "technical", field)
+        if title not in used_titles:
+            break
+    used_titles.add(title)
+    applied = first_day + timedelta(days=rng.randrange((last_day - first_day).days - 60))
+    n_authors = rng.choices((1, 2, 3, 4, 5, 6), weights=(14, 24, 26, 17, 11, 8))[0]
+    authors = []
+    for _ in range(n_authors):
+        def make() -> PersonData:
+            name, gender = data.person_name(rng)
+            return PersonData(role="author", full_name=name, gender=gender,
+                              birth_year=rng.randint(1965, 1998), organisation=inst.name,
+                              job_title=rng.choice(titles), trade_union_member=rng.random() < union_share)
+        authors.append(people.unique(make))
+    summary = " ".join((
+        f"Giải pháp được nghiên cứu và áp dụng tại {inst.name} từ tháng {applied:%m/%Y}.",
+        rng.choice(TECH_PROBLEMS), rng.choice(TECH_CONTENTS), rng.choice(TECH_SPREAD),
+    ))
+    gain = rng.choice(TECH_GAINS).format(p=rng.choice((10, 15, 20, 25, 30, 35, 40, 50)))
+    benefits = (
+        f"Làm lợi ước tính khoảng {_money(rng.choice((50, 80, 120, 150, 200, 250, 300, 450, 600, 850, 1200)))}"
+        f" triệu đồng mỗi năm; {gain}; {rng.choice(TECH_SOCIAL)}."
+    )
+    return EntryData(title=title, category_id=_category_id(edition, field), summary=summary,
+                     benefits=benefits, first_applied_on=applied, people=authors)
+
+
 def seed_technical(edition: Edition, total: int) -> int:
     rng = random.Random(f"{SEED}:{edition.slug}")
     units = _bac_giang(_institutions(), TECHNICAL_KINDS)
@@ -437,35 +474,9 @@ def seed_technical(edition: Edition, total: int) -> int:
     first_day, last_day = date(2021, 1, 1), min(edition.registration_deadline or date(2023, 6, 30), date(2023, 6, 30))
     rows = []
     for unit, (_, fields, titles, union_share), n in zip(units, profiles, counts, strict=True):
-        inst = unit.inst
         for _ in range(n):
-            field = _weighted_key(rng, fields)
-            for _ in range(10):
-                title = data.entry_title(rng, "technical", field)
-                if title not in used_titles:
-                    break
-            used_titles.add(title)
-            applied = first_day + timedelta(days=rng.randrange((last_day - first_day).days - 60))
-            n_authors = rng.choices((1, 2, 3, 4, 5, 6), weights=(14, 24, 26, 17, 11, 8))[0]
-            authors = []
-            for _ in range(n_authors):
-                def make(inst=inst, titles=titles, union_share=union_share) -> PersonData:
-                    name, gender = data.person_name(rng)
-                    return PersonData(role="author", full_name=name, gender=gender,
-                                      birth_year=rng.randint(1965, 1998), organisation=inst.name,
-                                      job_title=rng.choice(titles), trade_union_member=rng.random() < union_share)
-                authors.append(people.unique(make))
-            summary = " ".join((
-                f"Giải pháp được nghiên cứu và áp dụng tại {inst.name} từ tháng {applied:%m/%Y}.",
-                rng.choice(TECH_PROBLEMS), rng.choice(TECH_CONTENTS), rng.choice(TECH_SPREAD),
-            ))
-            gain = rng.choice(TECH_GAINS).format(p=rng.choice((10, 15, 20, 25, 30, 35, 40, 50)))
-            benefits = (
-                f"Làm lợi ước tính khoảng {_money(rng.choice((50, 80, 120, 150, 200, 250, 300, 450, 600, 850, 1200)))}"
-                f" triệu đồng mỗi năm; {gain}; {rng.choice(TECH_SOCIAL)}."
-            )
-            rows.append((inst, EntryData(title=title, category_id=_category_id(edition, field), summary=summary,
-                                         benefits=benefits, first_applied_on=applied, people=authors)))
+            rows.append((unit.inst, technical_entry(rng, people, edition, unit.inst, fields, titles, union_share,
+                                                    used_titles, first_day, last_day)))
     return len(bulk_create_entries(edition, rows, status="accepted", check_deadline=False))
 
 

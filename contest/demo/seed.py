@@ -16,6 +16,7 @@ from contest.auth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from contest.auth.services import create_user, find_user, grant_role
 from contest.demo import data
 from contest.demo.judging import seed_judging
+from contest.demo.open_judging import seed_open_judging
 from contest.demo.pipeline import run_pipeline
 from contest.demo.registrations import seed_registrations
 from contest.demo.robocon import seed_robocon
@@ -310,4 +311,5 @@ def seed() -> dict[str, int]:
         **seed_judging(),
         **seed_robocon(),
         **run_pipeline(),
+        **seed_open_judging(),
     }

@@ -34,7 +34,7 @@ def _count(model) -> int:
 
 def test_demo_judging(app, client, monkeypatch):
     # Judging as seeded, before the results pipeline closes panels and moves entries on.
-    for stage in ("seed_robocon", "run_pipeline"):
+    for stage in ("seed_robocon", "run_pipeline", "seed_open_judging"):
         monkeypatch.setattr(f"contest.demo.seed.{stage}", lambda: {})
     with app.app_context():
         seed()
