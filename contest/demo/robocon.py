@@ -6,7 +6,8 @@ three fields each over two days (18–19/05/2024), one ranking across the venues
 (08/06/2024), a single-elimination bracket with a third-place match. Every team checks in
 and passes technical inspection; every run and match has a committed result (a few runs
 were corrected, so their history has two versions, and two corrections wait for the head
-referee), so rankings, brackets and the audience display show at once.
+referee), so rankings, brackets and the audience display show at once. The prizes per
+division are then allocated and published (:mod:`contest.demo.robocon_results`).
 
 Everything goes through ``contest.robocon.services`` except the 1,296 qualifying results,
 which are scored with the core's ``score_run`` and written in bulk. Deterministic
@@ -102,6 +103,17 @@ def _has_play(edition: Edition) -> bool:
 
 
 def seed_robocon() -> dict[str, int]:
+    """Play the demo qualifying round and final of robocon-2024, then transfer the final
+    rankings and publish the prizes per division (:mod:`contest.demo.robocon_results`,
+    which also runs on a database whose play was seeded earlier); returns counts."""
+    from contest.demo.robocon_results import seed_robocon_results
+
+    summary = _seed_play()
+    summary.update(seed_robocon_results())
+    return summary
+
+
+def _seed_play() -> dict[str, int]:
     """Play the demo qualifying round and final of robocon-2024; returns counts (0 when
     the edition is missing, has no teams, or already has fixtures)."""
     if not inspect(db.engine).has_table("robocon_fixture"):  # database not migrated yet

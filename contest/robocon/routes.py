@@ -31,6 +31,7 @@ from contest.extensions import db
 from contest.models import Entry
 from contest.models.robocon import RoboconFixture, RoboconResult, RoboconStage
 from contest.robocon import forms, services
+from contest.robocon import results as final_results
 from contest.robocon.scoring import SheetSpec, format_number_vn, format_seconds_vn
 from contest.robocon.services import RoboconError
 
@@ -572,11 +573,17 @@ def stage(slug: str, level: str, division: str):
     tables = services.group_tables(ctx) if ctx.fmt.has_groups else []
     bracket = services.bracket_json(ctx)
     qualified = {r.team for r in cut.qualified} if cut else set()
+    final = final_results.final_level(edition)
+    transfer = None
+    if final is not None and final.id == lv.id and _can(edition, "organiser"):
+        transfer = {"problem": final_results.transfer_problem(edition, div),
+                    "done": final_results.transferred_count(edition, div), "teams": len(ctx.entries)}
     return render_template(
         "robocon/stage.html", edition=edition, level=lv, division=div, ctx=ctx, rows=rows, cut=cut,
         qualified=qualified, tables=tables, bracket=bracket, action=forms.ActionForm(),
         draw_form=forms.DrawForm(seed=ctx.stage.draw["seed"] if ctx.stage.draw else 1),
-        target=services.next_level(edition, lv), has_results=services.stage_has_results(ctx.stage))
+        target=services.next_level(edition, lv), has_results=services.stage_has_results(ctx.stage),
+        transfer=transfer)
 
 
 def _stage_action(slug: str, level: str, division: str, action):
@@ -590,6 +597,11 @@ def _stage_action(slug: str, level: str, division: str, action):
                 message = f"Đã bốc thăm {len(draw['groups'])} bảng."
                 if draw["conflicts"]:
                     message += f" Có {len(draw['conflicts'])} bảng buộc phải có đội cùng trường."
+            elif action == "results":
+                final = final_results.final_level(edition)
+                if final is None or final.id != lv.id:
+                    raise RoboconError("Chỉ chuyển kết quả của vòng chung kết sang xét giải.")
+                message = final_results.transfer_final_results(edition, div, user=current_user).message
             elif action == "bracket":
                 bracket = services.build_stage_bracket(edition, lv, div, user=current_user)
                 message = f"Đã lập sơ đồ loại trực tiếp {bracket['teams']} đội."
@@ -624,6 +636,13 @@ def bracket(slug: str, level: str, division: str):
 @access("organiser")
 def cut(slug: str, level: str, division: str):
     return _stage_action(slug, level, division, "cut")
+
+
+@bp.route("/robocon/<slug>/<level>/<division>/results", methods=["POST"])
+@access("organiser")
+def transfer_results(slug: str, level: str, division: str):
+    """The finished final's ranking becomes the official result the prizes are allocated from."""
+    return _stage_action(slug, level, division, "results")
 
 
 # ----- CSV import ---------------------------------------------------------------------
