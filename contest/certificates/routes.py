@@ -703,3 +703,6 @@ def certificate_pdf(slug: str, cert_id: int):
         flash(str(exc), "error")
         return redirect(url_for("certificates.certificate_detail", slug=slug, cert_id=cert.id))
     return _pdf_response(data, cert, cache="private, no-store")
+
+
+from . import template_routes  # noqa: E402,F401  (registers the template editor routes on bp)
