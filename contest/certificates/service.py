@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import os
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
@@ -651,6 +652,12 @@ def templates_for(edition: Edition) -> dict[str, CertificateTemplate]:
             mentor = dataclasses.replace(base, blocks=blocks)
     except (TypeError, ValueError) as exc:
         raise CertificateError(f"Mẫu giấy chứng nhận của kỳ thi không hợp lệ: {exc}") from None
+    # A background file that has gone (instance folder moved, file deleted) must not stop
+    # certificates from printing: print without it; the template editor flags it.
+    if base.background and not os.path.exists(base.background):
+        base = dataclasses.replace(base, background=None)
+    if mentor.background and not os.path.exists(mentor.background):
+        mentor = dataclasses.replace(mentor, background=None)
     return {"award": base, "participation": base, "mentor": mentor}
 
 

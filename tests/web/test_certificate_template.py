@@ -412,3 +412,17 @@ def test_odd_input_never_gives_a_server_error(client, world):
         assert client.post(EDITOR, data=data).status_code in (302, 400), odd
     assert client.post(EDITOR, data={"csrf_token": fields["csrf_token"]}).status_code in (302, 400)
     assert client.post(EDITOR, data=dict(fields, **{"b0_text": "{" * 300})).status_code in (302, 400)
+
+
+def test_a_missing_background_file_prints_without_it(app, world):
+    from contest.certificates.service import templates_for
+    from contest.extensions import db as _db
+    from contest.models import Edition
+
+    with app.app_context():
+        edition = _db.session.get(Edition, world["edition"])
+        edition.settings = {**(edition.settings or {}), "certificates": {"template": {"background": "/khong/co/anh.png"}}}
+        _db.session.commit()
+        templates = templates_for(edition)
+        assert templates["award"].background is None
+        assert templates["mentor"].background is None
