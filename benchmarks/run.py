@@ -136,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
-        for r in bench(args.smoke):
+        try:
+            figures = bench(args.smoke)
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
+            figures = [core.figure(f"{name}: failed", float("nan"), "s", None, False, f"{type(exc).__name__}: {exc}")]
+        for r in figures:
             print(f"   {r['name']}: {_fmt(r['value'], r['unit'])} {r['note']}", flush=True)
             results.append(r)
     write(results, info, args.smoke)
