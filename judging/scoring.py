@@ -742,7 +742,11 @@ def judge_overview(user, edition=None) -> list[PanelGroup]:
 
 
 def sheet_state(assignment: Assignment) -> dict[str, Any]:
-    """What the server holds for this assignment's sheet (for its own judge only)."""
+    """What the server holds for this assignment's sheet (for its own judge only).
+
+    `server_time` is taken before anything is read, so a save stamped later than it may or
+    may not be in this answer; the tablet never lets this answer undo such a save."""
+    read_at = utcnow()
     sheet = assignment.sheet
     rubric = rubric_for_assignment(assignment)
     items = {i.criterion_id: i for i in sheet.items} if sheet is not None else {}
@@ -769,7 +773,7 @@ def sheet_state(assignment: Assignment) -> dict[str, Any]:
             for c in criteria
         ],
         "last_change_at": iso(last),
-        "server_time": iso(utcnow()),
+        "server_time": iso(read_at),
     }
 
 

@@ -231,6 +231,11 @@
   var netDown = !navigator.onLine;
   var authProblem = null;
   var seqCounter = 0;
+  // Saves confirmed on this page, counted, and the count at each target's last confirmation
+  // ("status" for the sheet's status): a state answer asked for before a confirmation may
+  // have been read before that save was stored, whatever time the server stamped on it.
+  var confirmations = 0;
+  var confirmedAt = {};
 
   Array.prototype.forEach.call(document.querySelectorAll(".crit[data-criterion-id]"), function (el) {
     var c = {
@@ -579,8 +584,9 @@
       records.push({ id: USER + ":" + item.assignment + ":" + item.target, value: value, time: time });
     }
     if (item.assignment === ASSIGNMENT) {
-      if (records.length) { server[item.target] = { value: value, time: time }; }
-      if (data.sheet_status) { sheetStatus = data.sheet_status; }
+      confirmations += 1;
+      if (records.length) { server[item.target] = { value: value, time: time }; confirmedAt[item.target] = confirmations; }
+      if (data.sheet_status) { sheetStatus = data.sheet_status; confirmedAt.status = confirmations; }
       delete refused[item.target];
     }
     var chain = store.remove(item.key);
@@ -676,6 +682,9 @@
 
   function refreshState() {
     if (!API.state || !navigator.onLine) { return Promise.resolve(); }
+    var asked = confirmations;
+    // A save confirmed while this answer was on its way wins over it (see confirmedAt).
+    var stale = function (target) { return (confirmedAt[target] || 0) > asked; };
     return fetch(API.state, { credentials: "same-origin", redirect: "manual", cache: "no-store",
                               headers: { "Accept": "application/json" } })
       .then(function (res) { return res.ok ? res.json() : null; })
@@ -686,14 +695,18 @@
         criteria.forEach(function (c) {
           var v = data.points[String(c.id)];
           var cents = v === undefined || v === null ? null : toCents(v);
+          if (stale(c.target)) { return; }
           if (!server[c.target] || server[c.target].time <= time) {
             server[c.target] = { value: cents, time: time };
           }
         });
-        if (!server.comment || server.comment.time <= time) { server.comment = { value: data.comment || "", time: time }; }
-        sheetStatus = data.status;
+        if (!stale("comment") && (!server.comment || server.comment.time <= time)) {
+          server.comment = { value: data.comment || "", time: time };
+        }
+        if (!stale("status")) { sheetStatus = data.status; }
         panelClosed = !!data.panel_closed;
         render();
+        app.dataset.stateSynced = String(Number(app.dataset.stateSynced || 0) + 1);
       }, function () { /* offline: keep what we have */ });
   }
 
