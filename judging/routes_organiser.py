@@ -607,6 +607,22 @@ def org_panel(panel_id: int):
     return _render_panel(panel, settings=form, status=422 if form.errors else 200)
 
 
+def _member_choices(form) -> None:
+    """The institution and area choices of a member form (add, new judge, edit)."""
+    form.institution_id.choices = _institution_choices()
+    form.area_unit_id.choices = _unit_choices()
+
+
+def _member_fields(form) -> dict:
+    """What a member form says about a panel member, as keyword arguments of the service."""
+    return {
+        "role": form.role.data,
+        "institution_id": _optional_id(form.institution_id.data),
+        "area_unit_id": _optional_id(form.area_unit_id.data),
+        "max_load": form.max_load.data,
+    }
+
+
 def _optional_id(value: int) -> int | None:
     return value or None
 
@@ -618,19 +634,15 @@ def org_member_add(panel_id: int):
     form = MemberForm(prefix="add")
     member_ids = {m.user_id for m in panel.members}
     form.user_id.choices = [(0, "")] + [(u.id, u.full_name) for u in panels.judge_candidates() if u.id not in member_ids]
-    form.institution_id.choices = _institution_choices()
-    form.area_unit_id.choices = _unit_choices()
+    _member_choices(form)
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
         try:
             panels.add_member(
                 panel,
                 user,
-                role=form.role.data,
-                institution_id=_optional_id(form.institution_id.data),
-                area_unit_id=_optional_id(form.area_unit_id.data),
-                max_load=form.max_load.data,
                 actor=current_user,
+                **_member_fields(form),
             )
         except panels.PanelError as exc:
             _fail(str(exc))
@@ -647,8 +659,7 @@ def org_judge_new(panel_id: int):
     panel = _panel_or_404(panel_id)
     edition = _edition_of(panel)
     form = NewJudgeForm(prefix="new")
-    form.institution_id.choices = _institution_choices()
-    form.area_unit_id.choices = _unit_choices()
+    _member_choices(form)
     if form.validate_on_submit():
         try:
             user = panels.create_judge_account(
@@ -657,11 +668,8 @@ def org_judge_new(panel_id: int):
             panels.add_member(
                 panel,
                 user,
-                role=form.role.data,
-                institution_id=_optional_id(form.institution_id.data),
-                area_unit_id=_optional_id(form.area_unit_id.data),
-                max_load=form.max_load.data,
                 actor=current_user,
+                **_member_fields(form),
             )
         except panels.PanelError as exc:
             db.session.rollback()
@@ -692,17 +700,13 @@ def org_member_update(panel_id: int, member_id: int):
     panel = _panel_or_404(panel_id)
     member = _member_or_404(panel, member_id)
     form = MemberEditForm(prefix=f"m{member.id}")
-    form.institution_id.choices = _institution_choices()
-    form.area_unit_id.choices = _unit_choices()
+    _member_choices(form)
     if form.validate_on_submit():
         try:
             panels.update_member(
                 member,
-                role=form.role.data,
-                institution_id=_optional_id(form.institution_id.data),
-                area_unit_id=_optional_id(form.area_unit_id.data),
-                max_load=form.max_load.data,
                 actor=current_user,
+                **_member_fields(form),
             )
         except panels.PanelError as exc:
             _fail(str(exc))
