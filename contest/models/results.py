@@ -83,6 +83,9 @@ class Award(Base):
     adjusted: Mapped[bool] = mapped_column(Boolean, default=False)
     adjust_reason: Mapped[str | None] = mapped_column(Text)
     prize_money: Mapped[int | None] = mapped_column(Integer)  # VND
+    # What the award decision names (title, authors, institution, …), frozen when the
+    # version is approved; later edits of the entry do not change a signed decision.
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
 
     version: Mapped[ResultVersion] = relationship(back_populates="awards")
     entry = relationship("Entry")

@@ -711,6 +711,7 @@ def approve(version: ResultVersion, *, decision_number: str, decision_date: date
     )
     if other is not None:
         raise ResultsError(f"Bản số {other.number} của cấp thi này đã được phê duyệt và đang chờ công bố.")
+    freeze_names(version)
     version.status = "approved"
     version.decision_number = number
     version.decision_date = decision_date
@@ -880,6 +881,36 @@ class AwardRow:
         return (self.rank_order, name_sort_key(self.first_author or self.title), self.title.casefold(), self.code)
 
 
+def _decision_fields(entry: Entry, kind: str | None) -> dict[str, Any]:
+    """What an award decision says about an entry (JSON-safe: it is frozen into
+    ``Award.snapshot`` at approval)."""
+    area = entry.area_unit or (entry.institution.unit if entry.institution is not None else None)
+    group = ""
+    if kind == "category" and entry.category is not None:
+        group = entry.category.name
+    elif kind == "division" and entry.division is not None:
+        group = entry.division.name
+    return {
+        "code": entry.code, "title": entry.title,
+        "authors": [p.full_name for p in entry.authors],
+        "institution": entry.institution.name if entry.institution is not None else "",
+        "category": entry.category.name if entry.category is not None else "",
+        "category_code": entry.category.code if entry.category is not None else "",
+        "division": entry.division.name if entry.division is not None else "",
+        "division_code": entry.division.code if entry.division is not None else "",
+        "area": area.name if area is not None else "",
+        "area_code": area.code if area is not None else "",
+        "group": group,
+    }
+
+
+def freeze_names(version: ResultVersion) -> None:
+    """Write into each award what the decision names as of now (done at approval)."""
+    kind = (version.rules or {}).get("per_group")
+    for award in version.awards:
+        award.snapshot = _decision_fields(award.entry, kind)
+
+
 def award_rows(version: ResultVersion) -> list[AwardRow]:
     """Every award of the version, best prize first, names sorted by given name within a
     prize (the order of the official annex)."""
@@ -901,26 +932,17 @@ def award_rows(version: ResultVersion) -> list[AwardRow]:
     rows = []
     for a in awards:
         e = a.entry
-        area = e.area_unit or (e.institution.unit if e.institution is not None else None)
-        group = ""
-        if kind == "category" and e.category is not None:
-            group = e.category.name
-        elif kind == "division" and e.division is not None:
-            group = e.division.name
+        named = a.snapshot or _decision_fields(e, kind)
         rows.append(AwardRow(
-            award_id=a.id, entry_id=e.id, code=e.code, title=e.title,
-            authors=[p.full_name for p in e.authors],
-            institution=e.institution.name if e.institution is not None else "",
-            category=e.category.name if e.category is not None else "",
-            division=e.division.name if e.division is not None else "",
-            area=area.name if area is not None else "",
+            award_id=a.id, entry_id=e.id, code=named["code"], title=named["title"],
+            authors=list(named["authors"]), institution=named["institution"],
+            category=named["category"], division=named["division"], area=named["area"],
             rank_code=a.rank_code, rank_label=rank_label(a.rank_code, ranks) if a.rank_code in order else a.rank_code,
-            rank_order=order.get(a.rank_code, 99), place=a.place, score=a.score, group=group,
+            rank_order=order.get(a.rank_code, 99), place=a.place, score=a.score, group=named["group"],
             reason=a.reason or "", adjusted=bool(a.adjusted), adjust_reason=a.adjust_reason or "",
             prize_money=a.prize_money, photo_ids=[f.id for f in e.photos if f.thumb_name],
-            category_code=e.category.code if e.category is not None else "",
-            division_code=e.division.code if e.division is not None else "",
-            area_code=area.code if area is not None else "",
+            category_code=named["category_code"], division_code=named["division_code"],
+            area_code=named["area_code"],
         ))
     rows.sort(key=AwardRow.sort_key)
     return rows

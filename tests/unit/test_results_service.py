@@ -467,6 +467,37 @@ def test_correction_supersedes_the_published_version(app, world):
         assert _ranks(db.session.get(ResultVersion, v1.id))[ids["entries"][4]] == "ba"
 
 
+def test_a_signed_decision_keeps_the_names_it_was_approved_with(app, world):
+    """Editing an entry after approval does not change the decision, its annex or the
+    public page; a correction takes the entry as it is now and freezes that."""
+    ids = build(app, world, SCORES)
+    with app.app_context():
+        v1 = _publish(ids, service.propose_allocation(_edition(ids), "tinh"))
+        first = db.session.get(Entry, ids["entries"][0])
+        assert {"title": "Sản phẩm số 1", "authors": ["Nguyễn Văn An"], "code": "E01"}.items() <= (
+            next(a for a in v1.awards if a.entry_id == first.id).snapshot.items())
+        first.title = "Sản phẩm số 1 (đổi tên)"
+        first.authors[0].full_name = "Nguyễn Văn Ân"
+        db.session.commit()
+
+        row = next(r for r in service.award_rows(v1) if r.entry_id == first.id)
+        assert (row.title, row.authors) == ("Sản phẩm số 1", ["Nguyễn Văn An"])
+        annex = exports.annex_rows(v1)
+        assert any("Nguyễn Văn An" in map(str, cells) for cells in annex)
+        assert not any("Nguyễn Văn Ân" in map(str, cells) for cells in annex)
+
+        v2 = service.correct(v1, change_note="Sửa tên tác giả bài E01", actor=_actor(ids))
+        db.session.commit()
+        row = next(r for r in service.award_rows(v2) if r.entry_id == first.id)
+        assert (row.title, row.authors) == ("Sản phẩm số 1 (đổi tên)", ["Nguyễn Văn Ân"])
+        _publish(ids, v2, number="131/QĐ-LHH", day=date(2026, 11, 26))
+        first.title = "Lại đổi tên"
+        db.session.commit()
+        assert next(r for r in service.award_rows(v2) if r.entry_id == first.id).title == "Sản phẩm số 1 (đổi tên)"
+        old = next(r for r in service.award_rows(db.session.get(ResultVersion, v1.id)) if r.entry_id == first.id)
+        assert old.authors == ["Nguyễn Văn An"]
+
+
 def test_money_summary_needs_an_amount_for_every_awarded_rank(app, world):
     ids = build(app, world, SCORES, settings={"amounts": {"nhat": 5_000_000}})
     with app.app_context():
