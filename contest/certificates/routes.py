@@ -182,7 +182,7 @@ _PDF_LOCK = Lock()
 
 
 def _cached_pdf(cert: Certificate, base_url: str) -> bytes:
-    key = (cert.id, (cert.signed or {}).get("signature"), base_url)
+    key = (cert.id, (cert.signed or {}).get("signature"), base_url, service.template_fingerprint(cert.edition))
     with _PDF_LOCK:
         data = _PDF_CACHE.get(key)
         if data is not None:

@@ -23,7 +23,9 @@ Vietnamese name order of :func:`contest.text.name_sort_key`); numbers are never 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
+import json
 import logging
 import os
 import threading
@@ -683,6 +685,20 @@ def certificate_data(
         signer_title=settings.get("signer_title") or "",
         signer_name=settings.get("signer_name") or "",
     )
+
+
+def template_fingerprint(edition: Edition) -> str:
+    """Changes whenever what the edition's certificates look like changes (the stored
+    templates, or the province and contest kind the default template is built from);
+    every worker computes the same value from the database, so a rendered PDF kept under
+    it is never served after another worker saved a new template."""
+    settings = (edition.settings or {}).get("certificates") or {}
+    looks = {
+        "template": settings.get("template"), "mentor_template": settings.get("mentor_template"),
+        "province": edition.province_name, "kind": edition.contest.kind,
+    }
+    raw = json.dumps(looks, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
 def render_certificate(cert: Certificate, base_url: str) -> bytes:

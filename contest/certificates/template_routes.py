@@ -263,8 +263,9 @@ def _page(edition, template, problem, form=None, background_form=None, status: i
 
 
 def _forget_public_pdfs() -> None:
-    """The public PDF memo is keyed by certificate, not template: empty it once a new
-    template is committed, so verification pages serve the new look at once."""
+    """Free this process's PDF memo once a new template is committed. Not needed for
+    correctness (the memo is keyed by the template's fingerprint, which every worker reads
+    from the database), only to drop pages that will not be served again."""
     with _PDF_LOCK:
         _PDF_CACHE.clear()
 

@@ -147,6 +147,25 @@ def test_public_pdf_is_rendered_on_the_fly(client, issued):
     assert f"http://localhost/v/{code}" in text  # request.host_url when PUBLIC_BASE_URL is not set
 
 
+def test_public_pdf_follows_a_template_saved_by_another_worker(app, client, issued):
+    """The memo of rendered PDFs is keyed by the template's fingerprint: a template saved
+    through another process (here straight into the database) is used at once."""
+    from contest.certificates.pdf import CertificateTemplate
+
+    _, code, _ = issued["certs"][0]
+    before = PdfReader(io.BytesIO(client.get(f"/v/{code}/certificate.pdf").get_data())).pages[0].extract_text()
+    assert "HỘI ĐỒNG THỬ MẪU MỚI" not in before
+    with app.app_context():
+        edition = db.session.get(Edition, issued["edition"])
+        template = CertificateTemplate(issuer="HỘI ĐỒNG THỬ MẪU MỚI", place="Bắc Ninh", entry_label="Sản phẩm")
+        edition.settings = {**(edition.settings or {}),
+                            "certificates": {**(edition.settings or {}).get("certificates", {}),
+                                             "template": template.to_dict()}}
+        db.session.commit()
+    after = PdfReader(io.BytesIO(client.get(f"/v/{code}/certificate.pdf").get_data())).pages[0].extract_text()
+    assert "HỘI ĐỒNG THỬ MẪU MỚI" in after
+
+
 def test_lookup_form_redirects_to_the_certificate(client, issued):
     _, code, _ = issued["certs"][0]
     page = client.get("/v")
