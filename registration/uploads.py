@@ -32,7 +32,7 @@ from typing import BinaryIO
 
 from flask import current_app, has_app_context
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, object_session
 
 from contest import audit
@@ -417,6 +417,7 @@ def add_files(entry: Entry, uploads: Iterable[Upload], *, actor, root: Path | No
     counts = {PHOTO: len(entry.photos), ATTACHMENT: len(entry.attachments)}
     result = UploadResult()
     written: list[Path] = []
+    paths_of: dict[int, list[Path]] = {}
     sizes: list[int] = []
     try:
         for upload in uploads:
@@ -427,10 +428,13 @@ def add_files(entry: Entry, uploads: Iterable[Upload], *, actor, root: Path | No
                 result.rejected.append((name, " ".join(exc.messages)))
                 continue
             written.extend(paths)
+            paths_of[id(item)] = paths
             counts[item.kind] += 1
             result.saved.append(item)
             sizes.append(upload_size)
         db.session.flush()
+        if result.saved:
+            sizes = _recheck_limits(entry, rules, result, sizes, paths_of)
     except BaseException:
         _unlink(written)
         raise
@@ -442,6 +446,47 @@ def add_files(entry: Entry, uploads: Iterable[Upload], *, actor, root: Path | No
                  "size": upload_size, "stored_size": item.size},
         )
     return result
+
+
+def _lock_entry(entry: Entry) -> None:
+    """Hold the entry's row until the transaction ends, so that concurrent uploads to
+    it count each other's files: FOR UPDATE on PostgreSQL; on SQLite the files just
+    flushed already hold the database's single write lock."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(select(Entry.id).where(Entry.id == entry.id).with_for_update())
+
+
+def _recheck_limits(entry: Entry, rules, result: UploadResult, sizes: list[int],
+                    paths_of: dict[int, list[Path]]) -> list[int]:
+    """The limits were checked against the files the entry had when the request began;
+    another upload to the same entry may have committed since. Count again under the
+    entry's lock and refuse this request's newest files beyond a limit. Returns the
+    sizes of the files kept."""
+    _lock_entry(entry)
+    stored = dict(db.session.execute(
+        select(EntryFile.kind, func.count()).where(EntryFile.entry_id == entry.id).group_by(EntryFile.kind)
+    ).all())
+    limits = {PHOTO: (rules.max_photos, f"Mỗi bài dự thi tối đa {rules.max_photos} ảnh."),
+              ATTACHMENT: (rules.max_attachments, f"Mỗi bài dự thi tối đa {rules.max_attachments} tệp đính kèm.")}
+    dropped = []
+    for kind, (limit, message) in limits.items():
+        excess = stored.get(kind, 0) - limit
+        for item in reversed([i for i in result.saved if i.kind == kind]):
+            if excess <= 0:
+                break
+            dropped.append((item, message))
+            excess -= 1
+    if not dropped:
+        return sizes
+    gone = {id(item) for item, _ in dropped}
+    for item, message in dropped:
+        entry.files.remove(item)
+        result.rejected.append((item.original_name, message))
+        _unlink(paths_of[id(item)])
+    kept = [(i, n) for i, n in zip(result.saved, sizes, strict=True) if id(i) not in gone]
+    result.saved = [i for i, _ in kept]
+    db.session.flush()
+    return [n for _, n in kept]
 
 
 def _store_one(entry: Entry, upload: Upload, name: str, rules, counts: dict[str, int],

@@ -352,6 +352,38 @@ def test_rolled_back_upload_leaves_nothing_on_disk(app, world, entry_id, folder)
     assert stored(app, entry_id) == []
 
 
+def test_a_concurrent_upload_cannot_push_an_entry_past_its_photo_limit(app, world, entry_id, folder, monkeypatch):
+    """Another upload commits the entry's last allowed photo while this one is being
+    processed: counted again under the entry's lock, this one is refused, not stored."""
+    from sqlalchemy.orm import Session
+
+    with app.test_request_context():
+        entry = _db.session.get(Entry, entry_id)
+        actor = _actor(world["users"]["organiser"])
+        limit = uploads.rules_for(entry.edition).max_photos
+        uploads.add_files(entry, [uploads.Upload(f"{i}.jpg", io.BytesIO(jpeg())) for i in range(limit - 1)],
+                          actor=actor)
+        _db.session.commit()
+        real = uploads.process_photo
+
+        def racing(data):
+            monkeypatch.setattr(uploads, "process_photo", real)
+            with Session(_db.engine) as other:
+                other.add(EntryFile(entry_id=entry_id, kind="photo", stored_name="khac.jpg", thumb_name="khac_t.jpg",
+                                    original_name="khac.jpg", content_type="image/jpeg", size=10))
+                other.commit()
+            return real(data)
+
+        monkeypatch.setattr(uploads, "process_photo", racing)
+        result = uploads.add_files(entry, [uploads.Upload("cuoi.jpg", io.BytesIO(jpeg()))], actor=actor)
+        assert result.saved == []
+        assert result.rejected == [("cuoi.jpg", f"Mỗi bài dự thi tối đa {limit} ảnh.")]
+        _db.session.commit()
+    files = stored(app, entry_id)
+    assert len(files) == limit and "cuoi.jpg" not in {f["name"] for f in files}
+    assert len(list(folder.rglob("*.jpg"))) == 2 * (limit - 1)  # nothing of the refused photo on disk
+
+
 def test_rolled_back_delete_keeps_the_files(app, world, entry_id, folder):
     with app.test_request_context():
         entry = _db.session.get(Entry, entry_id)
