@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from contest import audit
 from contest.extensions import db
+from contest.locking import lock_row
 from contest.models import (
     AdminUnit,
     DeadlineExtension,
@@ -306,12 +307,21 @@ def validate_entry(edition: Edition, institution_id: int, data: EntryData, *, ex
     return problems + eligibility.check(rules_for(edition), item)
 
 
+def _next_code_number(edition: Edition) -> int:
+    """One more than the highest numeric entry code of the edition (codes are never
+    reused). Call under :func:`lock_codes`."""
+    codes = db.session.scalars(select(Entry.code).where(Entry.edition_id == edition.id))
+    return max((int(c) for c in codes if c and c.isdigit()), default=0) + 1
+
+
 def next_entry_code(edition: Edition) -> str:
-    count = db.session.scalar(select(func.count()).select_from(Entry).where(Entry.edition_id == edition.id)) or 0
-    n = count + 1
-    while db.session.scalar(select(Entry.id).where(Entry.edition_id == edition.id, Entry.code == f"{n:05d}")):
-        n += 1
-    return f"{n:05d}"
+    return f"{_next_code_number(edition):05d}"
+
+
+def lock_codes(edition: Edition) -> None:
+    """Entries of one edition are created one at a time: their codes are numbered, and
+    the quotas counted, from what is committed (see :mod:`contest.locking`)."""
+    lock_row(Edition, edition.id)
 
 
 def _apply(entry: Entry, data: EntryData) -> None:
@@ -356,6 +366,7 @@ def create_entry(edition: Edition, institution: Institution, data: EntryData, *,
     data = normalise_data(data)
     if check_deadline:
         check_open(edition, institution.id, actor)
+    lock_codes(edition)
     problems = validate_entry(edition, institution.id, data)
     if problems:
         raise RegistrationError(problems)
@@ -547,6 +558,7 @@ def bulk_create_entries(
     Queries are made once per batch, not per row, so 1,552 rows take well under a second
     of database work.
     """
+    lock_codes(edition)
     rules = rules_for(edition)
     problems: dict[int, list[str]] = {}
     normalised = [(inst, normalise_data(data)) for inst, data in rows]
@@ -610,14 +622,14 @@ def bulk_create_entries(
 
     first_level = edition.levels[0] if edition.levels else None
     areas: dict[int, AdminUnit | None] = {}
-    count = db.session.scalar(select(func.count()).select_from(Entry).where(Entry.edition_id == edition.id)) or 0
+    first_code = _next_code_number(edition)
     now = utcnow()
     entries = []
     for offset, (inst, data) in enumerate(normalised, start=1):
         if inst.id not in areas:
             areas[inst.id] = area_for(inst, edition)
         entry = Entry(
-            edition=edition, institution=inst, area_unit=areas[inst.id], code=f"{count + offset:05d}",
+            edition=edition, institution=inst, area_unit=areas[inst.id], code=f"{first_code + offset - 1:05d}",
             status=status, level=first_level, created_by_id=getattr(actor, "id", None), extra={},
             submitted_at=now if status in ("submitted", "accepted") else None,
         )

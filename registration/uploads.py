@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, object_session
 
 from contest import audit
 from contest.extensions import db
+from contest.locking import lock_row
 from contest.models import ORGANISER, Entry, EntryFile
 from contest.text import normalize_text, safe_filename
 from registration import eligibility
@@ -448,21 +449,13 @@ def add_files(entry: Entry, uploads: Iterable[Upload], *, actor, root: Path | No
     return result
 
 
-def _lock_entry(entry: Entry) -> None:
-    """Hold the entry's row until the transaction ends, so that concurrent uploads to
-    it count each other's files: FOR UPDATE on PostgreSQL; on SQLite the files just
-    flushed already hold the database's single write lock."""
-    if db.session.get_bind().dialect.name != "sqlite":
-        db.session.execute(select(Entry.id).where(Entry.id == entry.id).with_for_update())
-
-
 def _recheck_limits(entry: Entry, rules, result: UploadResult, sizes: list[int],
                     paths_of: dict[int, list[Path]]) -> list[int]:
     """The limits were checked against the files the entry had when the request began;
     another upload to the same entry may have committed since. Count again under the
     entry's lock and refuse this request's newest files beyond a limit. Returns the
     sizes of the files kept."""
-    _lock_entry(entry)
+    lock_row(Entry, entry.id)
     stored = dict(db.session.execute(
         select(EntryFile.kind, func.count()).where(EntryFile.entry_id == entry.id).group_by(EntryFile.kind)
     ).all())

@@ -66,3 +66,63 @@ def test_a_stale_write_through_the_web_gets_a_vietnamese_409(app, client, world,
     assert "vừa được người khác thay đổi" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Entry, entry_id).title == "Người khác đã sửa"
+
+
+def test_two_entries_saved_at_the_same_instant_get_different_codes(app, world, monkeypatch):
+    """Two schools save a new entry at once: the second waits for the first (the
+    edition's row lock) and is numbered after it, instead of failing on a duplicate code."""
+    import threading
+    import time
+
+    real = services.next_entry_code
+    first_has_code = threading.Event()
+
+    def slow_code(edition):
+        code = real(edition)
+        if threading.current_thread().name == "first":
+            first_has_code.set()
+            time.sleep(0.5)  # the other school saves meanwhile
+        return code
+
+    monkeypatch.setattr(services, "next_entry_code", slow_code)
+    errors, codes = [], {}
+
+    def create(name: str, author: str) -> None:
+        try:
+            with app.app_context():
+                edition = db.session.get(Edition, world["edition"])
+                inst = db.session.get(Institution, world["school"])
+                data = services.EntryData(title=f"Bài của {author}",
+                                          people=[services.PersonData("author", author, date(2012, 1, 1))])
+                entry = services.create_entry(edition, inst, data, check_deadline=False)
+                db.session.commit()
+                codes[name] = entry.code
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+
+    first = threading.Thread(target=create, args=("first", "Vũ Văn Hải"), name="first")
+    first.start()
+    assert first_has_code.wait(10)
+    second = threading.Thread(target=create, args=("second", "Lê Thị Hoa"), name="second")
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert errors == []
+    assert sorted(codes.values()) == ["00001", "00002"]
+
+
+def test_an_import_is_numbered_after_the_highest_code_in_use(app, world):
+    with app.app_context():
+        edition = db.session.get(Edition, world["edition"])
+        inst = db.session.get(Institution, world["school"])
+        person = [services.PersonData("author", "Vũ Văn Hải", date(2012, 1, 1))]
+        first = services.create_entry(edition, inst, services.EntryData(title="Bài một", people=person),
+                                      check_deadline=False)
+        first.code = "00007"  # e.g. codes carried over from an earlier list
+        db.session.commit()
+        rows = [(inst, services.EntryData(title=f"Bài nhập {i}",
+                                          people=[services.PersonData("author", f"Người số {i}", date(2012, 1, 1))]))
+                for i in range(2)]
+        made = services.bulk_create_entries(edition, rows, check_deadline=False)
+        db.session.commit()
+        assert [e.code for e in made] == ["00008", "00009"]
