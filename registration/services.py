@@ -491,6 +491,8 @@ def nominate(entry: Entry, *, actor=None, reason: str | None = None, unit_id: in
     area_id = unit_id or entry.area_unit_id
     if area_id is not None:
         quota = area_quota(entry.edition, entry.level_id, area_id)
+        if quota is not None:
+            lock_row(Edition, entry.edition_id)  # two nominations at once count each other
         if quota is not None and nominated_count(entry.edition, entry.level_id, area_id) + 1 > quota:
             raise RegistrationError(f"Địa bàn đã chọn đủ hạn mức {quota} bài lên cấp trên.")
     current.decision, current.reason = "advanced", normalize_text(reason) or None
