@@ -43,6 +43,7 @@ from sqlalchemy.orm import selectinload
 
 from contest import audit
 from contest.extensions import db
+from contest.locking import lock_row
 from contest.models import (
     Award,
     Certificate,
@@ -443,6 +444,7 @@ def issue_certificates(
     day = _issue_date(settings, issued_on)
     private_key = private_key or keys.private_key()
     with _edition_lock(edition.id):
+        lock_row(Edition, edition.id)  # other processes too, until the caller commits
         candidates = collect_candidates(edition, settings)
         existing = _existing(edition)
         taken = {_key_of(c, lv) for c, lv in existing}
@@ -546,6 +548,7 @@ def reissue(
         raise CertificateError("Họ và tên mới trùng với họ và tên trên giấy chứng nhận hiện tại.")
     edition = cert.edition
     with _edition_lock(edition.id):
+        lock_row(Edition, edition.id)
         new = Certificate(
             code=_fresh_code(set()),
             edition_id=cert.edition_id,
@@ -962,6 +965,7 @@ def start_batch(
 ) -> CertificateBatch:
     """Create a batch and run it in a background thread with its own app context.
     Commits (the thread must see the batch)."""
+    lock_row(Edition, edition.id)  # two clicks at once (any worker) start one batch
     running = active_batch(edition)
     if running is not None:
         raise CertificateError(
