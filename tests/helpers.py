@@ -37,3 +37,37 @@ def post_form(
     return client.post(url, data=data, follow_redirects=follow)
 
 
+
+
+def race(job, *, pause: float = 0.5, timeout: float = 60) -> dict:
+    """Run ``job(name, hold)`` as "first" then "second" in two threads, the way two
+    requests meet: the first calls ``hold()`` at the critical point (it then waits
+    ``pause`` seconds) and the second starts only once the first got there. Returns
+    {name: job's return value, or repr of the exception it raised}."""
+    import threading
+    import time
+
+    reached = threading.Event()
+    results: dict = {}
+
+    def hold() -> None:
+        if threading.current_thread().name == "first":
+            reached.set()
+            time.sleep(pause)
+
+    def run(name: str) -> None:
+        try:
+            results[name] = job(name, hold)
+        except Exception as exc:  # the caller asserts on it
+            results[name] = repr(exc)
+
+    first = threading.Thread(target=run, args=("first",), name="first")
+    first.start()
+    if not reached.wait(timeout):
+        first.join(timeout)
+        raise AssertionError(f"the first request never reached the critical point: {results}")
+    second = threading.Thread(target=run, args=("second",), name="second")
+    second.start()
+    first.join(timeout)
+    second.join(timeout)
+    return results

@@ -44,6 +44,7 @@ from sqlalchemy.orm import selectinload
 
 from contest import audit
 from contest.extensions import db
+from contest.locking import lock_row
 from contest.models import (
     Assignment,
     Award,
@@ -469,6 +470,16 @@ def open_version(edition: Edition, level: Level | str | int) -> ResultVersion | 
     )
 
 
+def _one_at_a_time(edition_id: int, version: ResultVersion | None = None) -> None:
+    """Result changes of an edition run one after another (a double click, two
+    organisers): hold the edition's row until commit and re-read the version's status,
+    which the other request may just have changed."""
+    db.session.flush()
+    lock_row(Edition, edition_id)
+    if version is not None and version.id is not None:
+        db.session.refresh(version)
+
+
 def _next_number(edition: Edition, level: Level) -> int:
     current = db.session.scalar(
         select(func.max(ResultVersion.number))
@@ -498,6 +509,7 @@ def propose_allocation(edition: Edition, level: Level | str | int, *, actor=None
     tie-break is (mean points on the heaviest criterion, median judge total) when every
     entry has judging data, else nothing (ties are then shared, with a note).
     """
+    _one_at_a_time(edition.id)
     lv = _level(edition, level)
     settings = level_settings(edition, lv)
     rules = prize_rules_for(edition, lv)
@@ -692,6 +704,7 @@ def adjust_award(version: ResultVersion, entry_id: int, new_rank_code: str | Non
 def approve(version: ResultVersion, *, decision_number: str, decision_date: date, actor,
             remote_addr: str | None = None) -> ResultVersion:
     """Draft → approved, with the number and date of the award decision."""
+    _one_at_a_time(version.edition_id, version)
     _status_problem(version, "draft", "phê duyệt")
     number = normalize_text(decision_number or "")
     if not number:
@@ -730,6 +743,7 @@ def publish(version: ResultVersion, *, actor, remote_addr: str | None = None) ->
     "superseded"; the public pages are re-rendered after the commit."""
     from contest.results import cache
 
+    _one_at_a_time(version.edition_id, version)
     _status_problem(version, "approved", "công bố")
     previous = db.session.scalar(
         select(ResultVersion).where(
@@ -756,6 +770,7 @@ def correct(published: ResultVersion, *, change_note: str, actor,
     """A new draft copying a published version's awards, to be adjusted, approved and
     published in its place; ``change_note`` (what is corrected and why) is shown on the
     public page as "Đính chính"."""
+    _one_at_a_time(published.edition_id, published)
     _status_problem(published, "published", "đính chính")
     note = normalize_text(change_note or "")
     if not note:

@@ -6,6 +6,7 @@ immutability, corrections, money, follow-on lists and the official outputs."""
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -37,7 +38,7 @@ from contest.results import exports, service
 from contest.results.publication import ImmutableResultError
 from contest.results.service import ResultsError
 from contest.text import name_sort_key
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, race
 
 # Names typed in no particular order; the annex sorts them by given name within a prize.
 NAMES = [
@@ -650,3 +651,49 @@ def test_page_cache_is_bounded_and_tied_to_a_generation(monkeypatch):
     assert pages.get("c", b"g1") is None  # older than the TTL
     page = pages.put("d", b"g1", b"x")
     assert page.etag != pages.put("d", b"g2", b"x").etag
+
+
+def test_a_double_click_on_propose_or_publish_gives_one_outcome(app, world, monkeypatch):
+    """Two requests at once (a double click): the second waits for the first and then
+    replaces its draft, or finds the version already published: no duplicate number,
+    no error page."""
+    ids = build(app, world, SCORES)
+    real_allocate = service.alloc.allocate
+    holds = {}
+
+    def slow_allocate(candidates, rules):
+        result = real_allocate(candidates, rules)
+        holds[threading.current_thread().name]()
+        return result
+
+    monkeypatch.setattr(service.alloc, "allocate", slow_allocate)
+
+    def propose(name: str, hold) -> int:
+        holds[name] = hold
+        with app.app_context():
+            number = service.propose_allocation(_edition(ids), "tinh", actor=_actor(ids)).number
+            db.session.commit()
+            return number
+
+    assert race(propose) == {"first": 1, "second": 1}  # the second replaced the first's draft
+    with app.app_context():
+        drafts = db.session.scalars(select(ResultVersion).where(ResultVersion.edition_id == ids["edition"])).all()
+        assert [(v.number, v.status) for v in drafts] == [(1, "draft")]
+        version = drafts[0]
+        service.approve(version, decision_number="125/QĐ-LHH", decision_date=date(2026, 11, 20), actor=_actor(ids))
+        db.session.commit()
+        version_id = version.id
+
+    def publish(name: str, hold) -> str:
+        with app.app_context():
+            try:
+                service.publish(db.session.get(ResultVersion, version_id), actor=_actor(ids))
+            except ResultsError as exc:
+                return str(exc)
+            hold()
+            db.session.commit()
+            return "published"
+
+    outcome = race(publish)
+    assert outcome["first"] == "published"
+    assert outcome["second"] != "published" and "công bố" in outcome["second"], outcome

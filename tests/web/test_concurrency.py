@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from contest.extensions import db
 from contest.models import Edition, Entry, Institution
 from registration import services
-from tests.helpers import login, post_form
+from tests.helpers import login, post_form, race
 
 
 def _entry(app, world) -> int:
@@ -71,44 +72,29 @@ def test_a_stale_write_through_the_web_gets_a_vietnamese_409(app, client, world,
 def test_two_entries_saved_at_the_same_instant_get_different_codes(app, world, monkeypatch):
     """Two schools save a new entry at once: the second waits for the first (the
     edition's row lock) and is numbered after it, instead of failing on a duplicate code."""
-    import threading
-    import time
-
     real = services.next_entry_code
-    first_has_code = threading.Event()
+    holds = {}
 
     def slow_code(edition):
         code = real(edition)
-        if threading.current_thread().name == "first":
-            first_has_code.set()
-            time.sleep(0.5)  # the other school saves meanwhile
+        holds[threading.current_thread().name]()  # the other school saves meanwhile
         return code
 
     monkeypatch.setattr(services, "next_entry_code", slow_code)
-    errors, codes = [], {}
 
-    def create(name: str, author: str) -> None:
-        try:
-            with app.app_context():
-                edition = db.session.get(Edition, world["edition"])
-                inst = db.session.get(Institution, world["school"])
-                data = services.EntryData(title=f"Bài của {author}",
-                                          people=[services.PersonData("author", author, date(2012, 1, 1))])
-                entry = services.create_entry(edition, inst, data, check_deadline=False)
-                db.session.commit()
-                codes[name] = entry.code
-        except Exception as exc:  # reported below
-            errors.append(repr(exc))
+    def create(name: str, hold) -> str:
+        holds[name] = hold
+        with app.app_context():
+            edition = db.session.get(Edition, world["edition"])
+            inst = db.session.get(Institution, world["school"])
+            author = {"first": "Vũ Văn Hải", "second": "Lê Thị Hoa"}[name]
+            data = services.EntryData(title=f"Bài của {author}",
+                                      people=[services.PersonData("author", author, date(2012, 1, 1))])
+            entry = services.create_entry(edition, inst, data, check_deadline=False)
+            db.session.commit()
+            return entry.code
 
-    first = threading.Thread(target=create, args=("first", "Vũ Văn Hải"), name="first")
-    first.start()
-    assert first_has_code.wait(10)
-    second = threading.Thread(target=create, args=("second", "Lê Thị Hoa"), name="second")
-    second.start()
-    first.join(30)
-    second.join(30)
-    assert errors == []
-    assert sorted(codes.values()) == ["00001", "00002"]
+    assert race(create) == {"first": "00001", "second": "00002"}
 
 
 def test_an_import_is_numbered_after_the_highest_code_in_use(app, world):
