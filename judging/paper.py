@@ -20,15 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from contest.certificates.pdf import DEFAULT_FONTS, FONT_DIR
+from contest.pdfdoc import FAMILY, A4Doc, national_heading
 
 __all__ = ["LAYOUTS", "PaperCriterion", "PaperEntry", "PaperSheet", "render_sheets", "sheet_from_rows"]
 
 LAYOUTS = {"page": "Mỗi bài một trang", "table": "Bảng gọn nhiều bài"}
-FAMILY = "NotoSerif"
 
 
 def _nfc(text: str | None) -> str:
@@ -73,50 +71,21 @@ class PaperSheet:
     extra: dict = field(default_factory=dict)
 
 
-class _Doc(FPDF):
-    def __init__(self, orientation: str, footer_text: str) -> None:
-        super().__init__(orientation=orientation, unit="mm", format="A4")
-        for style, name in DEFAULT_FONTS.items():
-            self.add_font(FAMILY, style, str(FONT_DIR / name))
-        self.set_margins(15, 12, 15)
-        self.set_auto_page_break(True, margin=16)
-        self.set_lang("vi-VN")
-        self.set_creator("contest-platform (fpdf2)")
-        self.footer_text = footer_text
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, "I", 8)
-        self.set_text_color(110)
-        self.cell(0, 5, f"{self.footer_text} · Trang {self.page_no()}/{{nb}}", align="C")
-        self.set_text_color(0)
-
-
-def _header(pdf: _Doc, sheet: PaperSheet) -> None:
-    width = pdf.epw
-    y = pdf.get_y()
-    pdf.set_font(FAMILY, "B", 9.5)
-    pdf.multi_cell(width * 0.48, 4.6, _nfc(sheet.issuer) + "\nBAN TỔ CHỨC", align="C")
-    left_bottom = pdf.get_y()
-    pdf.set_xy(pdf.l_margin + width * 0.5, y)
-    pdf.multi_cell(width * 0.5, 4.6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C")
-    pdf.set_x(pdf.l_margin + width * 0.5)
-    pdf.set_font(FAMILY, "B", 10)
-    pdf.multi_cell(width * 0.5, 4.6, "Độc lập – Tự do – Hạnh phúc", align="C")
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 3)
-
-
-def _title(pdf: _Doc, sheet: PaperSheet, subtitle: str) -> None:
+def _sheet_page(pdf: A4Doc, sheet: PaperSheet) -> None:
+    """A new page under the official heading, the title and the judge's name."""
+    pdf.add_page()
+    national_heading(pdf, _nfc(sheet.issuer) + "\nBAN TỔ CHỨC", gap=3)
     pdf.set_font(FAMILY, "B", 15)
     pdf.cell(0, 8, "PHIẾU CHẤM ĐIỂM", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 10.5)
     pdf.multi_cell(0, 5, _nfc(sheet.edition_name), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "I", 10)
-    pdf.multi_cell(0, 5, _nfc(subtitle), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, _nfc(f"{sheet.level_name} – {sheet.panel_name}"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
+    _label_value(pdf, "Giám khảo:", sheet.judge_name, bold=True)
 
 
-def _label_value(pdf: _Doc, label: str, value: str, bold: bool = False) -> None:
+def _label_value(pdf: A4Doc, label: str, value: str, bold: bool = False) -> None:
     pdf.set_font(FAMILY, "", 10.5)
     label_w = 28
     pdf.cell(label_w, 5.5, _nfc(label))
@@ -145,7 +114,7 @@ def _max_text(c: PaperCriterion) -> str:
     return text
 
 
-def _signature(pdf: _Doc, sheet: PaperSheet) -> None:
+def _signature(pdf: A4Doc, sheet: PaperSheet) -> None:
     pdf.ln(2)
     if pdf.will_page_break(38):
         pdf.add_page()
@@ -164,11 +133,8 @@ def _signature(pdf: _Doc, sheet: PaperSheet) -> None:
     pdf.cell(width, 6, _nfc(sheet.judge_name), align="C", new_x="LMARGIN", new_y="NEXT")
 
 
-def _entry_page(pdf: _Doc, sheet: PaperSheet, entry: PaperEntry, index: int) -> None:
-    pdf.add_page()
-    _header(pdf, sheet)
-    _title(pdf, sheet, f"{sheet.level_name} – {sheet.panel_name}")
-    _label_value(pdf, "Giám khảo:", sheet.judge_name, bold=True)
+def _entry_page(pdf: A4Doc, sheet: PaperSheet, entry: PaperEntry, index: int) -> None:
+    _sheet_page(pdf, sheet)
     _label_value(pdf, "Mã bài:", f"{entry.code}   (bài số {index}/{len(sheet.entries)})", bold=True)
     _label_value(pdf, "Tên bài:", entry.title, bold=True)
     if entry.institution:
@@ -211,15 +177,12 @@ def _entry_page(pdf: _Doc, sheet: PaperSheet, entry: PaperEntry, index: int) -> 
     _signature(pdf, sheet)
 
 
-def _compact(pdf: _Doc, sheet: PaperSheet) -> None:
+def _compact(pdf: A4Doc, sheet: PaperSheet) -> None:
     groups: dict[tuple, list[PaperEntry]] = {}
     for entry in sheet.entries:
         key = tuple((c.name, str(c.max_points)) for c in entry.criteria)
         groups.setdefault(key, []).append(entry)
-    pdf.add_page()
-    _header(pdf, sheet)
-    _title(pdf, sheet, f"{sheet.level_name} – {sheet.panel_name}")
-    _label_value(pdf, "Giám khảo:", sheet.judge_name, bold=True)
+    _sheet_page(pdf, sheet)
     pdf.ln(1)
     heading = FontFace(emphasis="BOLD", fill_color=(232, 238, 246))
     number = 0
@@ -273,14 +236,11 @@ def render_sheets(sheet: PaperSheet, layout: str = "page") -> bytes:
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")
     orientation = "L" if layout == "table" else "P"
-    pdf = _Doc(orientation, f"Phiếu chấm điểm – {_nfc(sheet.judge_name)} – {_nfc(sheet.panel_name)}")
+    pdf = A4Doc(f"Phiếu chấm điểm – {_nfc(sheet.judge_name)} – {_nfc(sheet.panel_name)}", orientation)
     pdf.set_title(_nfc(f"Phiếu chấm điểm – {sheet.judge_name}"))
     pdf.set_author(_nfc(sheet.issuer))
     if not sheet.entries:
-        pdf.add_page()
-        _header(pdf, sheet)
-        _title(pdf, sheet, f"{sheet.level_name} – {sheet.panel_name}")
-        _label_value(pdf, "Giám khảo:", sheet.judge_name, bold=True)
+        _sheet_page(pdf, sheet)
         pdf.set_font(FAMILY, "I", 11)
         pdf.cell(0, 8, "Giám khảo chưa được phân chấm bài nào.", new_x="LMARGIN", new_y="NEXT")
     elif layout == "page":

@@ -184,6 +184,22 @@ def entry_scope(edition: Edition, where=None, statuses: Sequence[str] | None = N
     return and_(*conditions)
 
 
+def highest_positions(scope):
+    """A subquery (``entry_id``, ``pos``): the highest level position each entry in
+    ``scope`` (a WHERE clause on Entry) reached, from its current level and its level
+    history."""
+    levels = union_all(
+        select(Entry.id.label("entry_id"), Entry.level_id.label("level_id")).where(scope),
+        select(EntryLevel.entry_id, EntryLevel.level_id).join(Entry, Entry.id == EntryLevel.entry_id).where(scope),
+    ).subquery()
+    return (
+        select(levels.c.entry_id, func.max(Level.position).label("pos"))
+        .join(Level, Level.id == levels.c.level_id)
+        .group_by(levels.c.entry_id)
+        .subquery()
+    )
+
+
 def overview(edition: Edition, where=None, statuses: Sequence[str] | None = None) -> Overview:
     scope = entry_scope(edition, where, statuses)
 
@@ -217,16 +233,7 @@ def overview(edition: Edition, where=None, statuses: Sequence[str] | None = None
             people.authors_distinct += distinct
 
     # 4. Highest level position each entry reached (current level or level history).
-    reached_rows = union_all(
-        select(Entry.id.label("entry_id"), Entry.level_id.label("level_id")).where(scope),
-        select(EntryLevel.entry_id, EntryLevel.level_id).join(Entry, Entry.id == EntryLevel.entry_id).where(scope),
-    ).subquery()
-    per_entry = (
-        select(reached_rows.c.entry_id, func.max(Level.position).label("pos"))
-        .join(Level, Level.id == reached_rows.c.level_id)
-        .group_by(reached_rows.c.entry_id)
-        .subquery()
-    )
+    per_entry = highest_positions(scope)
     max_position = dict(db.session.execute(select(per_entry.c.pos, func.count()).group_by(per_entry.c.pos)).all())
 
     # 5. Nominations sent up from each area at each area level, and the quotas.

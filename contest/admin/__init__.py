@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -36,6 +39,7 @@ from contest.text import normalize_text
 
 bp = Blueprint("admin", __name__)
 PAGE_SIZE = 50
+_T = TypeVar("_T")
 
 
 def _unit_choices(blank: str | None = "— Không —") -> list[tuple[int, str]]:
@@ -81,6 +85,39 @@ def _apply_errors(form, exc: services.ValidationError) -> None:
                 flash(message, "error")
 
 
+def _edited(model, object_id: int | None):
+    """The row an edit page works on (404 when there is none), or None on a "new" page."""
+    if object_id is None:
+        return None
+    return db.session.get(model, object_id) or abort(404)
+
+
+def _save(form, save: Callable[[], _T], success: str) -> _T | None:
+    """Run ``save()`` and commit, flashing ``success``, and return what it saved; on a
+    ``services.ValidationError`` roll back, show its messages on ``form`` and return None."""
+    try:
+        saved = save()
+    except services.ValidationError as exc:
+        db.session.rollback()
+        _apply_errors(form, exc)
+        return None
+    db.session.commit()
+    flash(success, "success")
+    return saved
+
+
+def _grant_from(form, user: User) -> None:
+    """Grant ``user`` the role chosen in ``form`` (a UserForm or a GrantForm)."""
+    grant_role(
+        user,
+        form.role.data,
+        unit_id=form.unit_id.data or None,
+        institution_id=form.institution_id.data or None,
+        edition_id=form.edition_id.data or None,
+        actor=current_user,
+    )
+
+
 # ----- accounts -----------------------------------------------------------------
 
 @bp.route("/users")
@@ -113,14 +150,7 @@ def user_new():
                 phone=form.phone.data,
                 actor=current_user,
             )
-            grant_role(
-                user,
-                form.role.data,
-                unit_id=form.unit_id.data or None,
-                institution_id=form.institution_id.data or None,
-                edition_id=form.edition_id.data or None,
-                actor=current_user,
-            )
+            _grant_from(form, user)
         except AccountError as exc:
             db.session.rollback()
             form.username.errors.append(str(exc)) if "đăng nhập" in str(exc) else form.role.errors.append(str(exc))
@@ -159,14 +189,7 @@ def user_edit(user_id: int):
             return redirect(url_for("admin.user_edit", user_id=user.id))
     elif request.method == "POST" and action == "grant" and grant_form.validate():
         try:
-            grant_role(
-                user,
-                grant_form.role.data,
-                unit_id=grant_form.unit_id.data or None,
-                institution_id=grant_form.institution_id.data or None,
-                edition_id=grant_form.edition_id.data or None,
-                actor=current_user,
-            )
+            _grant_from(grant_form, user)
         except AccountError as exc:
             db.session.rollback()
             grant_form.role.errors = [str(exc)]
@@ -247,21 +270,14 @@ def institutions():
 @bp.route("/institutions/<int:institution_id>", methods=["GET", "POST"])
 @access(ORGANISER)
 def institution_edit(institution_id: int | None = None):
-    institution = None
-    if institution_id is not None:
-        institution = db.session.get(Institution, institution_id) or abort(404)
+    institution = _edited(Institution, institution_id)
     form = InstitutionForm(obj=institution)
     form.unit_id.choices = _unit_choices(blank=None)
     if form.validate_on_submit():
-        try:
-            institution = services.save_institution(institution, form.data, actor=current_user)
-        except services.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Đã lưu đơn vị.", "success")
-            return redirect(url_for("admin.institution_edit", institution_id=institution.id))
+        saved = _save(form, lambda: services.save_institution(institution, form.data, actor=current_user),
+                      "Đã lưu đơn vị.")
+        if saved is not None:
+            return redirect(url_for("admin.institution_edit", institution_id=saved.id))
     return render_template("admin/institution_edit.html", form=form, institution=institution)
 
 
@@ -280,19 +296,12 @@ def editions():
 @bp.route("/contests/<int:contest_id>", methods=["GET", "POST"])
 @access(ORGANISER)
 def contest_edit(contest_id: int | None = None):
-    contest = None
-    if contest_id is not None:
-        contest = db.session.get(Contest, contest_id) or abort(404)
+    contest = _edited(Contest, contest_id)
     form = ContestForm(obj=contest)
     if form.validate_on_submit():
-        try:
-            contest = services.save_contest(contest, form.data, actor=current_user)
-        except services.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Đã lưu cuộc thi.", "success")
+        saved = _save(form, lambda: services.save_contest(contest, form.data, actor=current_user),
+                      "Đã lưu cuộc thi.")
+        if saved is not None:
             return redirect(url_for("admin.editions"))
     return render_template("admin/contest_edit.html", form=form, contest=contest)
 
@@ -301,9 +310,7 @@ def contest_edit(contest_id: int | None = None):
 @bp.route("/editions/<int:edition_id>", methods=["GET", "POST"])
 @access(ORGANISER)
 def edition_edit(edition_id: int | None = None):
-    edition = None
-    if edition_id is not None:
-        edition = db.session.get(Edition, edition_id) or abort(404)
+    edition = _edited(Edition, edition_id)
     form = EditionForm(obj=edition)
     form.contest_id.choices = [
         (c.id, c.name) for c in db.session.scalars(select(Contest).order_by(Contest.position)).all()
@@ -322,24 +329,22 @@ def edition_edit(edition_id: int | None = None):
         else:
             form.contest_id.data = request.args.get("contest", type=int)
     if form.validate_on_submit():
-        try:
+
+        def save() -> Edition:
             levels = services.parse_levels(form.levels_text.data)
             categories = services.parse_items(form.categories_text.data)
             divisions = services.parse_divisions(form.divisions_text.data)
             rules = {name: getattr(form, f"rule_{name}").data for name in RULE_FIELDS}
             # Blank keeps the contest default, except "entries per person" where blank means no limit.
             rules = {k: v for k, v in rules.items() if v is not None or (k == "max_entries_per_person" and edition)}
-            edition = services.save_edition(
+            return services.save_edition(
                 edition, form.data, levels=levels, categories=categories, divisions=divisions,
                 registration_rules=rules, actor=current_user,
             )
-        except services.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Đã lưu kỳ thi.", "success")
-            return redirect(url_for("admin.edition_edit", edition_id=edition.id))
+
+        saved = _save(form, save, "Đã lưu kỳ thi.")
+        if saved is not None:
+            return redirect(url_for("admin.edition_edit", edition_id=saved.id))
     return render_template("admin/edition_edit.html", form=form, edition=edition)
 
 

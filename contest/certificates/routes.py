@@ -324,28 +324,28 @@ def verify_api(code: str):
     return _json_response(body, status, cache)
 
 
+def _public_for(max_age: int, response: Response) -> Response:
+    """``response``, which any cache may keep for ``max_age`` seconds."""
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
 @bp.route("/.well-known/certificate-signing-key.pem")
 @access(PUBLIC)
 def public_key_pem():
-    response = Response(keys.public_pem(), mimetype="application/x-pem-file")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return _public_for(3600, Response(keys.public_pem(), mimetype="application/x-pem-file"))
 
 
 @bp.route("/.well-known/certificate-keys.json")
 @access(PUBLIC)
 def public_keys_json():
-    response = jsonify(keys.keys_document())
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return _public_for(3600, jsonify(keys.keys_document()))
 
 
 @bp.route("/.well-known/certificate-revocations.json")
 @access(PUBLIC)
 def revocations_json():
-    response = jsonify(service.revocation_list())
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+    return _public_for(60, jsonify(service.revocation_list()))
 
 
 # ------------------------------------------------------------------ organiser pages

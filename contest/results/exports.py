@@ -12,11 +12,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from contest.certificates.pdf import DEFAULT_FONTS, FONT_DIR
 from contest.models import ResultVersion
+from contest.pdfdoc import FAMILY, A4Doc, national_heading
 from contest.results import service
 from contest.text import format_date_vn, format_money_vn
 from contest.xlsx import ORGANISATION, SheetSpec, build_workbook
@@ -35,7 +34,6 @@ __all__ = [
 
 ANNEX_HEADERS = ("STT", "Họ và tên", "Đơn vị", "Tên sản phẩm/giải pháp", "Giải")
 MONEY_HEADERS = ("STT", "Họ và tên/đại diện nhóm", "Đơn vị", "Giải", "Số tiền", "Ký nhận")
-FAMILY = "NotoSerif"
 
 
 def _nfc(text) -> str:
@@ -226,49 +224,33 @@ def _title(h, entry_id) -> str:
 # ---------------------------------------------------------------------------
 
 
-class _Doc(FPDF):
-    def __init__(self, footer_text: str, orientation: str = "P") -> None:
-        super().__init__(orientation=orientation, unit="mm", format="A4")
-        for style, name in DEFAULT_FONTS.items():
-            self.add_font(FAMILY, style, str(FONT_DIR / name))
-        self.set_margins(15, 12, 15)
-        self.set_auto_page_break(True, margin=16)
-        self.set_lang("vi-VN")
-        self.set_creator("contest-platform (fpdf2)")
-        self.footer_text = _nfc(footer_text)
-        self.alias_nb_pages()
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, "I", 8)
-        self.set_text_color(110)
-        self.cell(0, 5, f"{self.footer_text} · Trang {self.page_no()}/{{nb}}", align="C")
-        self.set_text_color(0)
-
-
-def _heading(pdf: _Doc, title: str, ctx: Context) -> None:
-    width = pdf.epw
-    y = pdf.get_y()
-    pdf.set_font(FAMILY, "B", 9.5)
-    pdf.multi_cell(width * 0.48, 4.6, "LIÊN HIỆP CÁC HỘI KHOA HỌC\nVÀ KỸ THUẬT TỈNH BẮC NINH\nBAN TỔ CHỨC", align="C")
-    left_bottom = pdf.get_y()
-    pdf.set_xy(pdf.l_margin + width * 0.5, y)
-    pdf.multi_cell(width * 0.5, 4.6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C")
-    pdf.set_x(pdf.l_margin + width * 0.5)
-    pdf.set_font(FAMILY, "B", 10)
-    pdf.multi_cell(width * 0.5, 4.6, "Độc lập – Tự do – Hạnh phúc", align="C")
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 5)
+def _document(version: ResultVersion, title: str, heading: str) -> A4Doc:
+    """A new A4 document for ``version`` (``title`` in its metadata and footer) on its
+    first page, under the official heading and the ``heading`` title."""
+    ctx = context(version)
+    pdf = A4Doc(_nfc(f"{title} – {ctx.edition_name}"))
+    pdf.set_title(title)
+    pdf.add_page()
+    national_heading(pdf, "LIÊN HIỆP CÁC HỘI KHOA HỌC\nVÀ KỸ THUẬT TỈNH BẮC NINH\nBAN TỔ CHỨC", gap=5)
     pdf.set_font(FAMILY, "B", 14)
-    pdf.multi_cell(0, 7, _nfc(title), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, _nfc(heading), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 10.5)
     for line in (ctx.edition_name, ctx.level_name):
         pdf.multi_cell(0, 5.2, _nfc(line), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "I", 10)
     pdf.multi_cell(0, 5.2, _nfc(ctx.decision_line), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
+    return pdf
 
 
-def _table(pdf: _Doc, headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float],
+def _note(pdf: A4Doc, text: str) -> None:
+    """An italic line under the table."""
+    pdf.ln(3)
+    pdf.set_font(FAMILY, "I", 10)
+    pdf.multi_cell(0, 5.2, _nfc(text), new_x="LMARGIN", new_y="NEXT")
+
+
+def _table(pdf: A4Doc, headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float],
            align: Sequence[str]) -> None:
     pdf.set_font(FAMILY, "", 9.5)
     heading = FontFace(emphasis="BOLD", fill_color=(221, 235, 247))
@@ -283,7 +265,7 @@ def _table(pdf: _Doc, headers: Sequence[str], rows: Sequence[Sequence[str]], wid
                 row.cell(_nfc(text))
 
 
-def _signatures(pdf: _Doc, left: str, right: str) -> None:
+def _signatures(pdf: A4Doc, left: str, right: str) -> None:
     pdf.ln(6)
     if pdf.get_y() > pdf.h - 50:
         pdf.add_page()
@@ -298,30 +280,19 @@ def _signatures(pdf: _Doc, left: str, right: str) -> None:
 
 def annex_pdf(version: ResultVersion) -> bytes:
     """The annex of the award decision as A4 PDF."""
-    ctx = context(version)
-    pdf = _Doc(f"Danh sách công nhận giải – {ctx.edition_name}")
-    pdf.set_title("Danh sách công nhận giải")
-    pdf.add_page()
-    _heading(pdf, "DANH SÁCH CÔNG NHẬN GIẢI", ctx)
+    pdf = _document(version, "Danh sách công nhận giải", "DANH SÁCH CÔNG NHẬN GIẢI")
     rows = [[str(stt), names, inst, title, label] for stt, names, inst, title, label in annex_rows(version)]
     _table(pdf, ANNEX_HEADERS, rows, (10, 40, 42, 64, 24), ("C", "L", "L", "L", "L"))
-    pdf.ln(3)
-    pdf.set_font(FAMILY, "I", 10)
     counts = service.counts_of(version)
     labels = {r.code: r.label for r in service._version_ranks(version)}
     summary = "; ".join(f"{labels.get(code, code)}: {n}" for code, n in counts.items() if n)
-    pdf.multi_cell(0, 5.2, _nfc(f"Tổng số: {sum(counts.values())} giải ({summary})."),
-                   new_x="LMARGIN", new_y="NEXT")
+    _note(pdf, f"Tổng số: {sum(counts.values())} giải ({summary}).")
     return bytes(pdf.output())
 
 
 def money_pdf(version: ResultVersion) -> bytes:
     """The prize-money disbursement list as A4 PDF, with totals and signature lines."""
-    ctx = context(version)
-    pdf = _Doc(f"Danh sách chi trả tiền thưởng – {ctx.edition_name}")
-    pdf.set_title("Danh sách chi trả tiền thưởng")
-    pdf.add_page()
-    _heading(pdf, "DANH SÁCH CHI TRẢ TIỀN THƯỞNG", ctx)
+    pdf = _document(version, "Danh sách chi trả tiền thưởng", "DANH SÁCH CHI TRẢ TIỀN THƯỞNG")
     data, total = money_rows(version)
     rows = [
         [str(stt), name, inst, label, format_money_vn(money) if money is not None else "", ""]
@@ -329,8 +300,6 @@ def money_pdf(version: ResultVersion) -> bytes:
     ]
     rows.append(["", "Tổng cộng", "", f"{len(data)} giải", format_money_vn(total), ""])
     _table(pdf, MONEY_HEADERS, rows, (10, 46, 44, 26, 28, 26), ("C", "L", "L", "L", "R", "L"))
-    pdf.ln(3)
-    pdf.set_font(FAMILY, "I", 10)
-    pdf.multi_cell(0, 5.2, _nfc(f"Tổng số tiền bằng chữ: {money_in_words(total)}."), new_x="LMARGIN", new_y="NEXT")
+    _note(pdf, f"Tổng số tiền bằng chữ: {money_in_words(total)}.")
     _signatures(pdf, "NGƯỜI LẬP BIỂU\n(Ký, ghi rõ họ tên)", "TM. BAN TỔ CHỨC\n(Ký, ghi rõ họ tên, đóng dấu)")
     return bytes(pdf.output())

@@ -61,6 +61,17 @@ def _version_or_404(edition: Edition, version_id: int) -> ResultVersion:
     return version
 
 
+def _edition_version(slug: str, version_id: int) -> tuple[Edition, ResultVersion]:
+    """The edition of the URL and its result version ``version_id`` (404 otherwise)."""
+    edition = edition_or_404(slug)
+    return edition, _version_or_404(edition, version_id)
+
+
+def _to_version(slug: str, version: ResultVersion, anchor: str | None = None):
+    """Redirect to the version page."""
+    return redirect(url_for("results.version", slug=slug, version_id=version.id, _anchor=anchor))
+
+
 def _level_or_404(edition: Edition, code: str):
     level = edition.level(code)
     if level is None:
@@ -151,7 +162,7 @@ def propose(slug: str, level_code: str):
         flash("Một bản kết quả khác vừa được lập cho cấp thi này; vui lòng xem lại rồi thử lại.", "error")
         return redirect(url_for("results.index", slug=slug))
     flash(f"Đã đề xuất phân bổ giải (bản số {version.number}, dự thảo).", "success")
-    return redirect(url_for("results.version", slug=slug, version_id=version.id))
+    return _to_version(slug, version)
 
 
 def _adjust_form(version: ResultVersion) -> AdjustForm:
@@ -224,18 +235,17 @@ def _version_page(edition: Edition, version: ResultVersion, *, adjust_form=None,
 @bp.route("/e/<slug>/results/v/<int:version_id>")
 @access(ORGANISER)
 def version(slug: str, version_id: int):
-    edition = edition_or_404(slug)
-    return _version_page(edition, _version_or_404(edition, version_id))
+    edition, version = _edition_version(slug, version_id)
+    return _version_page(edition, version)
 
 
 @bp.route("/e/<slug>/results/v/<int:version_id>/adjust", methods=["POST"])
 @access(ORGANISER)
 def adjust(slug: str, version_id: int):
-    edition = edition_or_404(slug)
-    version = _version_or_404(edition, version_id)
+    edition, version = _edition_version(slug, version_id)
     if version.status != "draft":
         flash("Chỉ điều chỉnh được bản dự thảo; kết quả đã phê duyệt hoặc công bố không thể sửa.", "error")
-        return redirect(url_for("results.version", slug=slug, version_id=version.id))
+        return _to_version(slug, version)
     form = _adjust_form(version)
     if form.validate_on_submit():
         if not form.entry_id.data:
@@ -251,15 +261,14 @@ def adjust(slug: str, version_id: int):
             else:
                 db.session.commit()
                 flash("Đã điều chỉnh giải; thay đổi được ghi vào nhật ký.", "success")
-                return redirect(url_for("results.version", slug=slug, version_id=version.id, _anchor="giai"))
+                return _to_version(slug, version, anchor="giai")
     return _version_page(edition, version, adjust_form=form, status=400)
 
 
 @bp.route("/e/<slug>/results/v/<int:version_id>/approve", methods=["POST"])
 @access(ORGANISER)
 def approve(slug: str, version_id: int):
-    edition = edition_or_404(slug)
-    version = _version_or_404(edition, version_id)
+    edition, version = _edition_version(slug, version_id)
     form = ApproveForm(prefix="approve")
     if form.validate_on_submit():
         try:
@@ -272,18 +281,17 @@ def approve(slug: str, version_id: int):
         else:
             db.session.commit()
             flash(f"Đã phê duyệt bản số {version.number} (Quyết định số {version.decision_number}).", "success")
-            return redirect(url_for("results.version", slug=slug, version_id=version.id))
+            return _to_version(slug, version)
     if version.status != "draft":
         flash("Bản này không còn là dự thảo nên không phê duyệt lại được.", "error")
-        return redirect(url_for("results.version", slug=slug, version_id=version.id))
+        return _to_version(slug, version)
     return _version_page(edition, version, approve_form=form, status=400)
 
 
 @bp.route("/e/<slug>/results/v/<int:version_id>/publish", methods=["POST"])
 @access(ORGANISER)
 def publish(slug: str, version_id: int):
-    edition = edition_or_404(slug)
-    version = _version_or_404(edition, version_id)
+    edition, version = _edition_version(slug, version_id)
     if not PublishForm(prefix="publish").validate_on_submit():
         abort(400)
     try:
@@ -294,14 +302,13 @@ def publish(slug: str, version_id: int):
     else:
         db.session.commit()
         flash(f"Đã công bố kết quả {version.level.name} (bản số {version.number}).", "success")
-    return redirect(url_for("results.version", slug=slug, version_id=version.id))
+    return _to_version(slug, version)
 
 
 @bp.route("/e/<slug>/results/v/<int:version_id>/correct", methods=["POST"])
 @access(ORGANISER)
 def correct(slug: str, version_id: int):
-    edition = edition_or_404(slug)
-    version = _version_or_404(edition, version_id)
+    edition, version = _edition_version(slug, version_id)
     form = CorrectForm(prefix="correct")
     if form.validate_on_submit():
         try:
@@ -310,22 +317,21 @@ def correct(slug: str, version_id: int):
         except ResultsError as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return redirect(url_for("results.version", slug=slug, version_id=version.id))
+            return _to_version(slug, version)
         db.session.commit()
         flash(f"Đã lập bản đính chính số {new.number} (dự thảo). Điều chỉnh, phê duyệt rồi công bố để thay bản cũ.",
               "success")
-        return redirect(url_for("results.version", slug=slug, version_id=new.id))
+        return _to_version(slug, new)
     if version.status != "published":
         flash("Chỉ lập bản đính chính từ bản đã công bố.", "error")
-        return redirect(url_for("results.version", slug=slug, version_id=version.id))
+        return _to_version(slug, version)
     return _version_page(edition, version, correct_form=form, status=400)
 
 
 @bp.route("/e/<slug>/results/v/<int:version_id>/honours")
 @access(ORGANISER)
 def honours(slug: str, version_id: int):
-    edition = edition_or_404(slug)
-    version = _version_or_404(edition, version_id)
+    edition, version = _edition_version(slug, version_id)
     return render_template("results/honours.html", edition=edition, version=version, h=service.honours(version))
 
 
@@ -360,8 +366,7 @@ def _export_bytes(kind: str, version: ResultVersion) -> bytes:
 def export(slug: str, version_id: int, name: str):
     import io
 
-    edition = edition_or_404(slug)
-    version = _version_or_404(edition, version_id)
+    edition, version = _edition_version(slug, version_id)
     if name not in EXPORTS:
         abort(404)
     kind, mimetype = EXPORTS[name]

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 
 from contest.extensions import db
 from contest.models import (
@@ -34,7 +34,6 @@ from contest.models import (
     Edition,
     EditionHistory,
     Entry,
-    EntryLevel,
     Level,
     NationalResult,
     ResultVersion,
@@ -91,16 +90,7 @@ def _reached(edition: Edition) -> list[tuple[int | None, int | None, int | None,
     edition's counted entries; the highest position comes from the entry's current level
     and its level history."""
     scope = (Entry.edition_id == edition.id) & Entry.status.in_(COUNTED)
-    levels = union_all(
-        select(Entry.id.label("entry_id"), Entry.level_id.label("level_id")).where(scope),
-        select(EntryLevel.entry_id, EntryLevel.level_id).join(Entry, Entry.id == EntryLevel.entry_id).where(scope),
-    ).subquery()
-    per_entry = (
-        select(levels.c.entry_id, func.max(Level.position).label("pos"))
-        .join(Level, Level.id == levels.c.level_id)
-        .group_by(levels.c.entry_id)
-        .subquery()
-    )
+    per_entry = reg_stats.highest_positions(scope)
     return [
         tuple(row)
         for row in db.session.execute(
