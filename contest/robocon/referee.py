@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from contest import audit
 from contest.extensions import db
+from contest.locking import lock_row
 from contest.models import Edition, Entry
 from contest.models.base import utcnow
 from contest.models.robocon import RoboconFixture, RoboconResult, RoboconStage
@@ -78,6 +79,15 @@ def _score_side(spec: SheetSpec, side: SideInput, label: str, errors: list[str])
         return None
 
 
+def _one_at_a_time(fixture: RoboconFixture, *others) -> None:
+    """Two referees' tablets saving (or committing) the same fixture at once take turns:
+    hold its row until commit, then read its versions and statuses again."""
+    db.session.flush()
+    lock_row(RoboconFixture, fixture.id)
+    for obj in (fixture, *others):
+        db.session.expire(obj)
+
+
 def save_result(fixture: RoboconFixture, data: SheetInput, *, user=None, source: str = "tablet") -> RoboconResult:
     """Save a new version of the fixture's score sheet (status ``pending``).
 
@@ -86,6 +96,7 @@ def save_result(fixture: RoboconFixture, data: SheetInput, *, user=None, source:
     version has been committed, a new one needs a reason (``note``). Earlier versions are
     never changed; the committed one keeps counting until a head referee commits the new
     one."""
+    _one_at_a_time(fixture)
     ctx = fixture_context(fixture)
     teams = [fixture.entry_a] + ([fixture.entry_b] if fixture.kind == "match" else [])
     if any(t is None for t in teams):
@@ -189,6 +200,7 @@ def commit_result(result: RoboconResult, *, user=None) -> RoboconResult:
     """The head referee commits the latest version: it counts from now on (rankings and
     the bracket follow at once); the version it replaces stays in the history."""
     fixture = result.fixture
+    _one_at_a_time(fixture, result)
     latest = fixture.latest
     if result.status == "committed":
         raise RoboconError(f"Phiên bản {result.version} đã được duyệt rồi.", 409)

@@ -499,3 +499,34 @@ def test_two_saves_at_the_same_moment_do_not_give_a_500(app, world, client, monk
     response = client.post(url, data=sheet(a_i_xuat_phat="1", csrf_token=token), headers={"Referer": url})
     assert response.status_code == 302 and response.headers["Location"].endswith(url)
     assert "người khác thay đổi cùng lúc" in text(client.get(url))
+
+
+def test_two_tablets_saving_the_same_run_at_once_both_keep_their_sheet(app, world, monkeypatch):
+    """The second save waits for the first (the fixture's row lock) and becomes the next
+    version, instead of clashing on the version number and losing what was typed."""
+    import threading
+
+    from contest.robocon import referee
+    from tests.helpers import race
+
+    scheduled(app, world)
+    fixture_id = first_run(app)
+    real_summary = referee._result_summary
+    holds = {}
+
+    def slow_summary(result):
+        holds[threading.current_thread().name]()  # flushed, not committed yet
+        return real_summary(result)
+
+    monkeypatch.setattr(referee, "_result_summary", slow_summary)
+
+    def save(name: str, hold) -> int:
+        holds[name] = hold
+        with app.app_context():
+            fx = _db.session.get(RoboconFixture, fixture_id)
+            counts = {"xuat_phat": 1} if name == "first" else {"xuat_phat": 1, "ve_dich": 1}
+            version = rs.save_result(fx, rs.SheetInput(rs.SideInput(counts, {}, 60))).version
+            _db.session.commit()
+            return version
+
+    assert race(save) == {"first": 1, "second": 2}
