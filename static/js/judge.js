@@ -376,8 +376,29 @@
     renderBanners();
   }
 
+  // Changes shown on the page whose outbox write has not finished yet: a read of the
+  // outbox that started before the write must not make them look sent.
+  var writing = {};
+
+  function withWriting(items) {
+    var list = (items || []).slice();
+    var have = {};
+    list.forEach(function (i) { have[i.key] = true; });
+    Object.keys(writing).forEach(function (k) {
+      var item = writing[k];
+      if (have[k]) { return; }
+      // A newer change replaces queued ones of the same target (as the outbox write will).
+      list = list.filter(function (o) {
+        return !(o.user === item.user && o.assignment === item.assignment && o.kind === item.kind &&
+                 o.target === item.target && o.kind !== "submit" && o.key !== inFlightKey);
+      });
+      list.push(item);
+    });
+    return list.sort(function (a, b) { return a.seq - b.seq; });
+  }
+
   function reload() {
-    return store.outbox().then(function (items) { queue = items || []; render(); });
+    return store.outbox().then(function (items) { queue = withWriting(items); render(); });
   }
 
   // ---------------------------------------------------------------------------------
@@ -400,7 +421,10 @@
     });
     queue.push(item);
     render();
-    return store.enqueue(item, inFlightKey).then(reload).then(pump, function () { pump(); });
+    writing[item.key] = item;
+    var written = function () { delete writing[item.key]; };
+    return store.enqueue(item, inFlightKey).then(written, function (err) { written(); throw err; })
+      .then(reload).then(pump, function () { pump(); });
   }
 
   function validate(c, cents) {
@@ -611,8 +635,8 @@
 
   function sendLoop() {
     return store.outbox().then(function (items) {
-      queue = items || [];
-      var next = queue.filter(mine)[0];
+      queue = withWriting(items);
+      var next = (items || []).filter(mine)[0];
       if (!next) { inFlightKey = null; render(); return null; }
       inFlightKey = next.key;
       render();

@@ -266,3 +266,51 @@ def test_a_state_answer_older_than_a_save_does_not_undo_it_on_screen(live_server
         changes = db.session.scalars(select(ScoreChange)).all()
         assert [(c.criterion_id, c.new) for c in changes] == [(cid, "17.00")]
     assert script_errors == []
+
+
+SLOW_OUTBOX_READS = """
+(() => {
+  const getAll = IDBIndex.prototype.getAll;
+  IDBIndex.prototype.getAll = function (...args) {
+    const request = getAll.apply(this, args);
+    if (window.__slowReads && this.objectStore.name === "outbox") {
+      // Keep this read's transaction busy for a while: IndexedDB makes a write to the
+      // outbox wait until it is over, as it does for any read that started first.
+      const store = this.objectStore, until = Date.now() + 600;
+      const spin = () => { if (Date.now() < until) { store.count().onsuccess = spin; } };
+      spin();
+    }
+    return request;
+  };
+})();
+"""
+
+
+def test_a_value_typed_while_the_outbox_is_being_read_stays_shown_as_waiting(live_server, app, world, page, context):
+    """An outbox read that started before the value's write finishes without it: the
+    page must keep showing the value as waiting, not flick back to the old state."""
+    jw = build_judging(app, world)
+    cid = jw["criteria"][0]
+    page.add_init_script(SLOW_OUTBOX_READS)
+    _login(page, live_server, "gk-a")
+    page.goto(live_server + f"/judge/a/{jw['a1']}")
+    status = page.locator(f"#status-{cid}")
+    expect(status).to_have_text("Chưa chấm")
+    context.set_offline(True)
+    expect(page.locator("#net-banner")).to_be_visible()
+    page.evaluate("""(id) => {
+        window.__seen = [];
+        const el = document.getElementById(id);
+        new MutationObserver(() => window.__seen.push(el.textContent)).observe(el, {childList: true, characterData: true, subtree: true});
+        window.__slowReads = true;
+        window.dispatchEvent(new Event("online"));  // the sender starts and reads the outbox
+    }""", f"status-{cid}")
+    box = page.get_by_role("textbox", name="Điểm: Tính mới, sáng tạo", exact=True)
+    box.fill("20")
+    box.press("Tab")
+    page.wait_for_timeout(1500)
+    expect(status).to_have_text("Đang chờ gửi (1)")
+    seen = page.evaluate("window.__seen")
+    assert seen and seen[0] == "Đang chờ gửi (1)"
+    assert set(seen) == {"Đang chờ gửi (1)"}, seen
+    expect(box).to_have_value("20")
