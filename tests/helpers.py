@@ -71,3 +71,9 @@ def race(job, *, pause: float = 0.5, timeout: float = 60) -> dict:
     first.join(timeout)
     second.join(timeout)
     return results
+
+
+def inline_scripts(html: str) -> list[str]:
+    """The <script> tags of a page that carry code instead of loading a file (the CSP
+    forbids them; script files such as the form guard every page loads are fine)."""
+    return [tag for tag in re.findall(r"<script\b[^>]*>", html, flags=re.I) if not re.search(r"\bsrc=", tag)]
